@@ -1,0 +1,20 @@
+import type { AppConfig } from "./config";
+import type { Database } from "./db/client";
+import type { Logger } from "./logger";
+import type { AuthService } from "./modules/auth/service";
+import type { UserService } from "./modules/users/service";
+import type { PasswordHasher } from "./passwords";
+import type { SettingsStore } from "./settings";
+import type { AccessTokens } from "./tokens";
+
+/** Everything a feature module may use, built once in `createApp`. */
+export interface AppContext {
+  config: AppConfig;
+  database: Database;
+  log: Logger;
+  settings: SettingsStore;
+  passwords: PasswordHasher;
+  accessTokens: AccessTokens;
+  users: UserService;
+  auth: AuthService;
+}

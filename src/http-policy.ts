@@ -1,0 +1,64 @@
+import { Elysia } from "elysia";
+import type { AppConfig } from "./config";
+import { ApiError } from "./errors";
+
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  // Responses carry tokens and personal data: never let a shared cache keep them.
+  "cache-control": "no-store",
+} as const;
+
+const tooLarge = (limit: number) =>
+  new ApiError("payload_too_large", `Request body is larger than ${limit} bytes.`);
+
+const isJson = (contentType: string) => /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
+
+/**
+ * Cross-cutting HTTP rules: security headers and CORS on every response, JSON-only bodies
+ * with a size limit, each failure in the one error shape.
+ */
+export const httpPolicy = ({ corsOrigins, maxBodyBytes }: Pick<AppConfig, "corsOrigins" | "maxBodyBytes">) => {
+  const allowedOrigins = new Set(corsOrigins);
+
+  return new Elysia({ name: "http-policy" })
+    .onRequest(({ request, set }) => {
+      Object.assign(set.headers, SECURITY_HEADERS);
+      const origin = request.headers.get("origin");
+      const corsAllowed = origin !== null && allowedOrigins.has(origin);
+      if (corsAllowed) {
+        set.headers["access-control-allow-origin"] = origin;
+        set.headers["access-control-expose-headers"] = "Retry-After";
+        set.headers.vary = "Origin";
+      }
+      if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
+        const headers: Record<string, string> = { ...SECURITY_HEADERS, vary: "Origin" };
+        if (corsAllowed) {
+          headers["access-control-allow-origin"] = origin;
+          headers["access-control-allow-methods"] = "GET, POST, PUT, PATCH, DELETE";
+          headers["access-control-allow-headers"] = "Authorization, Content-Type";
+          headers["access-control-max-age"] = "600";
+        }
+        return new Response(null, { status: 204, headers });
+      }
+      const declaredLength = Number(request.headers.get("content-length") ?? 0);
+      if (declaredLength > maxBodyBytes) throw tooLarge(maxBodyBytes);
+    })
+    .onParse({ as: "global" }, async ({ request, contentType }) => {
+      const text = await request.text();
+      if (text.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
+      if (!text.trim()) return {};
+      if (!isJson(contentType))
+        throw new ApiError("unsupported_media_type", `Unsupported media type "${contentType}"; send application/json.`);
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new ApiError("validation_error", "Malformed JSON in request body.");
+      }
+    });
+};

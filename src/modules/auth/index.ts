@@ -1,0 +1,60 @@
+import { Elysia } from "elysia";
+import { clientIp } from "../../client-info";
+import type { AppContext } from "../../context";
+import { errorResponses } from "../../errors";
+import { PublicUser, normalizeEmail, toPublicUser } from "../users/model";
+import { AuthModel } from "./model";
+
+export const authModule = ({ auth, users, config }: AppContext) =>
+  new Elysia({ prefix: "/api", tags: ["auth"] })
+    .post(
+      "/register/",
+      async ({ body, set }) => {
+        set.status = 201;
+        return toPublicUser(await users.create(body));
+      },
+      {
+        // Normalised before validation, so " Ada@Example.COM " is accepted as ada@example.com.
+        transform: ({ body }) => {
+          if (body && typeof body === "object") body.email = normalizeEmail(body.email) as string;
+        },
+        body: AuthModel.register,
+        response: { 201: PublicUser, ...errorResponses(400, 409, 413, 415) },
+        detail: { summary: "Create an account", tags: ["auth"] },
+      },
+    )
+    .post(
+      "/login/",
+      ({ body, headers, request, server }) =>
+        auth.login(body.email, body.password, {
+          userAgent: (headers["user-agent"] ?? "").slice(0, 512),
+          ip: clientIp(request, server, config.trustProxy),
+        }),
+      {
+        body: AuthModel.login,
+        response: { 200: AuthModel.tokenPair, ...errorResponses(400, 401, 403, 429) },
+        detail: { summary: "Log in: start a session and get a token pair", tags: ["auth"] },
+      },
+    )
+    .post("/refresh/", ({ body }) => auth.refresh(body.refresh_token), {
+      body: AuthModel.refresh,
+      response: { 200: AuthModel.tokenPair, ...errorResponses(400, 401) },
+      detail: {
+        summary: "Rotate a refresh token",
+        description:
+          "Returns a new token pair and marks the presented refresh token used. Presenting a used token again revokes the whole session (401 `token_reused`).",
+        tags: ["auth"],
+      },
+    })
+    .post(
+      "/logout/",
+      async ({ body }) => {
+        await auth.logout(body.refresh_token);
+        return { success: "User logged out." };
+      },
+      {
+        body: AuthModel.refresh,
+        response: { 200: AuthModel.loggedOut, ...errorResponses(400, 401) },
+        detail: { summary: "Log out: revoke the session of a refresh token", tags: ["auth"] },
+      },
+    );

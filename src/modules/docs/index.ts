@@ -1,0 +1,80 @@
+import { openapi } from "@elysiajs/openapi";
+import { Elysia } from "elysia";
+import swaggerBundlePath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
+import swaggerCssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
+import packageJson from "../../../package.json";
+
+const SPEC_URL = "/api-doc/json";
+
+// Absolute asset and spec URLs: relative ones break under /api-doc/ (trailing slash).
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>authd API</title>
+  <link rel="stylesheet" href="/api-doc/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/api-doc/assets/swagger-ui-bundle.js"></script>
+  <script src="/api-doc/assets/swagger-init.js"></script>
+</body>
+</html>
+`;
+
+// A file of its own rather than an inline <script>, so the CSP needs no 'unsafe-inline' for scripts.
+const INIT = `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(SPEC_URL)}, dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: true });\n`;
+
+const asset = (body: BodyInit | Blob, type: string) =>
+  new Response(body, { headers: { "content-type": type, "cache-control": "public, max-age=86400" } });
+
+/** Swagger UI at /api-doc, served entirely from this process (no CDN), and the spec at /api-doc/json. */
+export const docsModule = () =>
+  new Elysia()
+    .use(
+      openapi({
+        path: "/api-doc",
+        specPath: SPEC_URL,
+        provider: null,
+        exclude: { paths: [/^\/api-doc/] },
+        documentation: {
+          info: {
+            title: "authd",
+            version: packageJson.version,
+            description:
+              "Self-hosted authentication: accounts, short-lived JWT access tokens, rotating refresh tokens, sessions and runtime settings. Every error has the shape `{detail, code, fields?}`.",
+          },
+          tags: [
+            { name: "auth", description: "Register, log in, rotate and revoke tokens" },
+            { name: "me", description: "The authenticated user's own account" },
+            { name: "admin", description: "Runtime settings and users (staff may read, superusers may change)" },
+            { name: "health", description: "Liveness and readiness probes" },
+          ],
+          components: {
+            securitySchemes: {
+              bearerAuth: {
+                type: "http",
+                scheme: "bearer",
+                bearerFormat: "JWT",
+                description: "The `access_token` from /api/login/ or /api/refresh/.",
+              },
+            },
+          },
+        },
+      }),
+    )
+    .get("/api-doc", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }), {
+      detail: { hide: true },
+    })
+    .get("/api-doc/assets/swagger-ui.css", () => asset(Bun.file(swaggerCssPath), "text/css; charset=utf-8"), {
+      detail: { hide: true },
+    })
+    .get(
+      "/api-doc/assets/swagger-ui-bundle.js",
+      () => asset(Bun.file(swaggerBundlePath), "text/javascript; charset=utf-8"),
+      { detail: { hide: true } },
+    )
+    .get("/api-doc/assets/swagger-init.js", () => asset(INIT, "text/javascript; charset=utf-8"), {
+      detail: { hide: true },
+    });

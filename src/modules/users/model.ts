@@ -1,0 +1,60 @@
+import { t } from "elysia";
+import type { User } from "../../db/schema";
+
+/** Field schemas shared by every route that takes or returns a user. */
+export const EmailField = t.String({ format: "email", maxLength: 254, examples: ["ada@example.com"] });
+export const PasswordField = t.String({ minLength: 8, maxLength: 128, examples: ["correct horse battery"] });
+export const UsernameField = t.String({ maxLength: 150, pattern: "^[\\w.@+-]*$", examples: ["ada"] });
+export const NameField = t.String({ maxLength: 150, examples: ["Ada"] });
+
+export const PublicUser = t.Object(
+  {
+    id: t.Integer(),
+    email: t.String(),
+    username: t.String({ description: 'Empty ("") until the user sets one.' }),
+    first_name: t.String(),
+    last_name: t.String(),
+    is_active: t.Boolean(),
+    is_staff: t.Boolean(),
+    is_superuser: t.Boolean(),
+    email_verified: t.Boolean(),
+    date_joined: t.String({ format: "date-time" }),
+    last_login: t.Nullable(t.String({ format: "date-time" })),
+  },
+  {
+    examples: [
+      {
+        id: 1,
+        email: "ada@example.com",
+        username: "",
+        first_name: "Ada",
+        last_name: "Lovelace",
+        is_active: true,
+        is_staff: false,
+        is_superuser: false,
+        email_verified: false,
+        date_joined: "2026-01-01T00:00:00.000Z",
+        last_login: null,
+      },
+    ],
+  },
+);
+export type PublicUser = typeof PublicUser.static;
+
+/** The only way a user row leaves the server: no hash, dates as ISO strings. */
+export const toPublicUser = (user: User): PublicUser => ({
+  id: user.id,
+  email: user.email,
+  username: user.username,
+  first_name: user.firstName,
+  last_name: user.lastName,
+  is_active: user.isActive,
+  is_staff: user.isStaff,
+  is_superuser: user.isSuperuser,
+  email_verified: user.emailVerifiedAt !== null,
+  date_joined: user.dateJoined.toISOString(),
+  last_login: user.lastLogin?.toISOString() ?? null,
+});
+
+/** Trims and lower-cases an email before validation, as every lookup does. */
+export const normalizeEmail = (email: unknown) => (typeof email === "string" ? email.trim().toLowerCase() : email);

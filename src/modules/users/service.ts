@@ -1,0 +1,102 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { type User, users } from "../../db/schema";
+import { ApiError } from "../../errors";
+import type { PasswordHasher } from "../../passwords";
+
+export interface NewUser {
+  email: string;
+  password: string;
+  username?: string;
+  first_name?: string;
+  last_name?: string;
+  is_active?: boolean;
+  is_staff?: boolean;
+  is_superuser?: boolean;
+}
+
+export interface ProfileChanges {
+  username?: string;
+  first_name?: string;
+  last_name?: string;
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+/** Postgres unique violations, from either driver, turned into the API's 409s. */
+function conflictOf(error: unknown): ApiError | undefined {
+  const cause = (error as { cause?: unknown })?.cause ?? error;
+  const { code, constraint_name, constraint } = (cause ?? {}) as Record<string, string | undefined>;
+  if (code !== UNIQUE_VIOLATION) return undefined;
+  const name = constraint_name ?? constraint ?? "";
+  if (name === "users_username_key")
+    return new ApiError("username_taken", "A user with that username already exists.", {
+      username: ["A user with that username already exists."],
+    });
+  return new ApiError("email_taken", "A user with that email already exists.", {
+    email: ["A user with that email already exists."],
+  });
+}
+
+export class UserService {
+  private readonly byId;
+  private readonly byEmail;
+
+  constructor(
+    private readonly db: Db,
+    private readonly passwords: PasswordHasher,
+  ) {
+    this.byId = db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare("user_by_id");
+    this.byEmail = db.select().from(users).where(eq(users.email, sql.placeholder("email"))).prepare("user_by_email");
+  }
+
+  async findById(id: number): Promise<User | undefined> {
+    return (await this.byId.execute({ id }))[0];
+  }
+
+  async findByEmail(email: string): Promise<User | undefined> {
+    return (await this.byEmail.execute({ email }))[0];
+  }
+
+  async create(input: NewUser): Promise<User> {
+    const passwordHash = await this.passwords.hash(input.password);
+    try {
+      const [user] = await this.db
+        .insert(users)
+        .values({
+          email: input.email,
+          passwordHash,
+          username: input.username ?? "",
+          firstName: input.first_name ?? "",
+          lastName: input.last_name ?? "",
+          isActive: input.is_active ?? true,
+          isStaff: input.is_staff ?? false,
+          isSuperuser: input.is_superuser ?? false,
+        })
+        .returning();
+      return user!;
+    } catch (error) {
+      throw conflictOf(error) ?? error;
+    }
+  }
+
+  async updateProfile(id: number, changes: ProfileChanges): Promise<User> {
+    const values = {
+      username: changes.username,
+      firstName: changes.first_name,
+      lastName: changes.last_name,
+    };
+    if (Object.values(values).every((value) => value === undefined)) {
+      const user = await this.findById(id);
+      if (!user) throw new ApiError("not_found", "User not found.");
+      return user;
+    }
+    try {
+      const [user] = await this.db.update(users).set(values).where(eq(users.id, id)).returning();
+      if (!user) throw new ApiError("not_found", "User not found.");
+      return user;
+    } catch (error) {
+      throw conflictOf(error) ?? error;
+    }
+  }
+}
