@@ -110,8 +110,11 @@ export const errorHandler = (log: (message: string, error: unknown) => void) =>
     const headers = Object.fromEntries(
       Object.entries(set.headers).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
     );
+    // Elysia wraps what a parse hook throws in a ParseError; ours are inside it.
+    const cause = code === "PARSE" ? (error as Error).cause : undefined;
     let apiError: ApiError;
     if (error instanceof ApiError) apiError = error;
+    else if (cause instanceof ApiError) apiError = cause;
     else if (code === "VALIDATION" && (error as ValidationError).type !== "response")
       apiError = validationError(fieldErrorsOf(error as ValidationError));
     else if (code === "PARSE") apiError = new ApiError("validation_error", "Malformed JSON in request body.");

@@ -14,8 +14,9 @@ const SECURITY_HEADERS = {
   "cache-control": "no-store",
 } as const;
 
+// The unread rest of the body would keep the connection busy (and a graceful stop waiting): close it.
 const tooLarge = (limit: number) =>
-  new ApiError("payload_too_large", `Request body is larger than ${limit} bytes.`);
+  new ApiError("payload_too_large", `Request body is larger than ${limit} bytes.`, undefined, { connection: "close" });
 
 const isJson = (contentType: string) => /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
 
@@ -60,5 +61,8 @@ export const httpPolicy = ({ corsOrigins, maxBodyBytes }: Pick<AppConfig, "corsO
       } catch {
         throw new ApiError("validation_error", "Malformed JSON in request body.");
       }
-    });
+    })
+    // Never reached (the parser above always answers); it declares JSON as the body type,
+    // which is where the OpenAPI document reads request content types from.
+    .onParse({ as: "global" }, { fn: "json" } as never);
 };

@@ -8,11 +8,11 @@ import { t } from "elysia";
 
 const AccessClaims = t.Object({
   sub: t.String(),
-  user_id: t.Integer(),
+  user_id: t.Number({ multipleOf: 1 }),
   type: t.Literal("access"),
   jti: t.String(),
-  iat: t.Integer(),
-  exp: t.Integer(),
+  iat: t.Number({ multipleOf: 1 }),
+  exp: t.Number({ multipleOf: 1 }),
 });
 export type AccessClaims = typeof AccessClaims.static;
 

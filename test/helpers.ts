@@ -79,7 +79,12 @@ export async function setupApp(overrides: Partial<AppOptions["config"]> = {}) {
   const options: AppOptions = { config: { ...testConfig(), ...overrides }, database, log: silentLog };
   const app = createApp(options);
   const context = createContext(options);
-  afterAll(() => database.close());
+  let closed = false;
+  afterAll(() => (closed ? undefined : database.close()));
+  database.close = ((close) => () => {
+    closed = true;
+    return close();
+  })(database.close);
 
   async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };

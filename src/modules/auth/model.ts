@@ -27,7 +27,7 @@ export const AuthModel = {
       access_token: t.String({ description: "HS256 JWT; send as `Authorization: Bearer <token>`." }),
       refresh_token: t.String({ description: "Opaque, single use: each refresh returns a new one." }),
       token_type: t.Literal("Bearer"),
-      expires_in: t.Integer({ description: "Seconds until the access token expires." }),
+      expires_in: t.Number({ multipleOf: 1, description: "Seconds until the access token expires." }),
     },
     {
       examples: [

@@ -9,7 +9,7 @@ export const NameField = t.String({ maxLength: 150, examples: ["Ada"] });
 
 export const PublicUser = t.Object(
   {
-    id: t.Integer(),
+    id: t.Number({ multipleOf: 1 }),
     email: t.String(),
     username: t.String({ description: 'Empty ("") until the user sets one.' }),
     first_name: t.String(),
