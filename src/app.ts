@@ -13,6 +13,7 @@ import { healthModule } from "./modules/health";
 import { meModule } from "./modules/me";
 import { UserService } from "./modules/users/service";
 import { PasswordHasher } from "./passwords";
+import { RateLimiter } from "./rate-limit";
 import { SettingsStore } from "./settings";
 import { AccessTokens } from "./tokens";
 
@@ -28,7 +29,7 @@ export function createContext({ config, database, log }: AppOptions): AppContext
   const passwords = new PasswordHasher(config.passwordCost);
   const accessTokens = new AccessTokens(config.jwtSecret);
   const users = new UserService(db, passwords);
-  const auth = new AuthService(db, users, passwords, settings, accessTokens);
+  const auth = new AuthService(db, users, passwords, settings, accessTokens, new RateLimiter(db));
   return { config, database, log: log ?? createLogger(config.logLevel), settings, passwords, accessTokens, users, auth };
 }
 

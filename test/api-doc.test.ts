@@ -57,7 +57,7 @@ describe("/api-doc", () => {
       expect(urls.length).toBeGreaterThanOrEqual(3);
       for (const url of urls) {
         expect(url, url).toMatch(/^\/[^/]/);
-        const asset = await t.app.handle(new Request(new URL(url, `http://localhost${path}`)));
+        const asset = await t.app.handle(new Request(new URL(url, `http://localhost${path}`).toString()));
         expect(asset.status, url).toBe(200);
         expect((await asset.arrayBuffer()).byteLength, url).toBeGreaterThan(0);
       }

@@ -59,7 +59,7 @@ describe("the one error shape", () => {
       }),
     );
     expect(response.status).toBe(413);
-    expect((await response.json()).code).toBe("payload_too_large");
+    expect(((await response.json()) as { code: string }).code).toBe("payload_too_large");
   });
 
   for (const path of ["/nope", "/api/nope/", "/api/me/extra"]) {

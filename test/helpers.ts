@@ -70,7 +70,7 @@ export interface RequestOptions {
   token?: string;
   headers?: Record<string, string>;
   /** A raw body sent as is (no JSON encoding). */
-  raw?: BodyInit;
+  raw?: RequestInit["body"];
 }
 
 /** A fresh database and app for one test file, closed after the file. */
@@ -88,7 +88,7 @@ export async function setupApp(overrides: Partial<AppOptions["config"]> = {}) {
 
   async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
-    let body: BodyInit | undefined = options.raw;
+    let body: RequestInit["body"] = options.raw;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers["content-type"] ??= "application/json";

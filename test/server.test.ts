@@ -60,7 +60,7 @@ describe("the server process", () => {
     expect((await post("/api/register/", credentials)).status).toBe(201);
     const login = await post("/api/login/", credentials);
     expect(login.status).toBe(200);
-    tokens = await login.json();
+    tokens = (await login.json()) as typeof tokens;
     expect(statSync(join(dataDir, "jwt-secret")).mode & 0o777).toBe(0o600);
   });
 
@@ -75,7 +75,7 @@ describe("the server process", () => {
     await start();
     const me = await fetch(`${base}/api/me/`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(me.status).toBe(200);
-    expect((await me.json()).email).toBe(credentials.email);
+    expect(((await me.json()) as { email: string }).email).toBe(credentials.email);
     expect((await post("/api/refresh/", { refresh_token: tokens.refresh_token })).status).toBe(200);
     expect((await post("/api/login/", credentials)).status).toBe(200);
     await stop();

@@ -87,3 +87,10 @@ export const config = pgTable("config", {
 
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
+
+/** Fixed-window counters for brute-force limits, shared by every instance. */
+export const rateLimits = pgTable("rate_limits", {
+  key: text("key").primaryKey(),
+  count: integer("count").notNull(),
+  resetAt: timestamptz("reset_at").notNull(),
+});

@@ -3,6 +3,7 @@ import type { Db } from "../../db/client";
 import { refreshTokens, sessions, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { PasswordHasher } from "../../passwords";
+import type { RateLimiter } from "../../rate-limit";
 import type { SettingsStore } from "../../settings";
 import { type AccessTokens, hashOpaqueToken, newOpaqueToken } from "../../tokens";
 import type { UserService } from "../users/service";
@@ -33,20 +34,30 @@ export class AuthService {
     private readonly passwords: PasswordHasher,
     private readonly settings: SettingsStore,
     private readonly accessTokens: AccessTokens,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
-  /** Same answer, and about the same time, for an unknown email, a wrong password or an inactive account. */
+  /**
+   * Same answer, and about the same time, for an unknown email, a wrong password or an
+   * inactive account. Failures count per account and IP; past the limit, 429 before any hashing.
+   */
   async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
-    const user = await this.users.findByEmail(email.trim().toLowerCase());
-    if (!user) {
-      await this.passwords.verifyDecoy(password);
+    const normalizedEmail = email.trim().toLowerCase();
+    const settings = await this.settings.current();
+    const limitKey = `login:${normalizedEmail}|${client.ip ?? ""}`;
+    await this.rateLimiter.assertAllowed(limitKey, settings.login_rate_limit);
+
+    const user = await this.users.findByEmail(normalizedEmail);
+    const passwordMatches = user
+      ? await this.passwords.verify(password, user.passwordHash)
+      : await this.passwords.verifyDecoy(password);
+    if (!user || !passwordMatches || !user.isActive) {
+      if (settings.login_rate_limit > 0) await this.rateLimiter.recordFailure(limitKey, settings.login_rate_limit_window);
       throw invalidCredentials();
     }
-    const passwordMatches = await this.passwords.verify(password, user.passwordHash);
-    if (!passwordMatches || !user.isActive) throw invalidCredentials();
-    const settings = await this.settings.current();
     if (settings.require_email_verification && !user.emailVerifiedAt)
       throw new ApiError("email_not_verified", "Verify your email address before logging in.");
+    await this.rateLimiter.reset(limitKey);
 
     const refreshToken = newOpaqueToken();
     await this.db.transaction(async (tx) => {

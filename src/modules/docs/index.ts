@@ -26,7 +26,7 @@ const PAGE = `<!doctype html>
 // A file of its own rather than an inline <script>, so the CSP needs no 'unsafe-inline' for scripts.
 const INIT = `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(SPEC_URL)}, dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: true });\n`;
 
-const asset = (body: BodyInit | Blob, type: string) =>
+const asset = (body: string | Blob, type: string) =>
   new Response(body, { headers: { "content-type": type, "cache-control": "public, max-age=86400" } });
 
 /** Swagger UI at /api-doc, served entirely from this process (no CDN), and the spec at /api-doc/json. */

@@ -1,0 +1,44 @@
+import { and, eq, gt, sql } from "drizzle-orm";
+import type { Db } from "./db/client";
+import { rateLimits } from "./db/schema";
+import { ApiError } from "./errors";
+
+/** Fixed-window failure counters in the database, so every instance enforces the same limit. */
+export class RateLimiter {
+  constructor(private readonly db: Db) {}
+
+  /** Throws 429 with Retry-After while `key` has `limit` or more failures in its window. */
+  async assertAllowed(key: string, limit: number): Promise<void> {
+    if (limit <= 0) return;
+    const [row] = await this.db
+      .select({ count: rateLimits.count, resetAt: rateLimits.resetAt })
+      .from(rateLimits)
+      .where(and(eq(rateLimits.key, key), gt(rateLimits.resetAt, sql`now()`)));
+    if (row && row.count >= limit) {
+      const retryAfter = Math.max(1, Math.ceil((row.resetAt.getTime() - Date.now()) / 1000));
+      throw new ApiError("rate_limited", `Too many attempts. Try again in ${retryAfter} seconds.`, undefined, {
+        "retry-after": String(retryAfter),
+      });
+    }
+  }
+
+  /** Counts one failure; a window that has ended starts over. */
+  async recordFailure(key: string, windowSeconds: number): Promise<void> {
+    const windowEnd = sql`now() + make_interval(secs => ${windowSeconds})`;
+    const expired = sql`${rateLimits.resetAt} <= now()`;
+    await this.db
+      .insert(rateLimits)
+      .values({ key, count: 1, resetAt: windowEnd })
+      .onConflictDoUpdate({
+        target: rateLimits.key,
+        set: {
+          count: sql`case when ${expired} then 1 else ${rateLimits.count} + 1 end`,
+          resetAt: sql`case when ${expired} then ${windowEnd} else ${rateLimits.resetAt} end`,
+        },
+      });
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.db.delete(rateLimits).where(eq(rateLimits.key, key));
+  }
+}
