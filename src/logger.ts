@@ -21,4 +21,6 @@ export function createLogger(level: AppConfig["logLevel"]): Logger {
 }
 
 export const errorFields = (error: unknown) =>
-  error instanceof Error ? { error: error.message, stack: error.stack } : { error: String(error) };
+  error instanceof Error
+    ? { error: error.message, cause: String((error as { cause?: unknown }).cause ?? ""), stack: error.stack }
+    : { error: String(error) };

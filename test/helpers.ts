@@ -76,7 +76,7 @@ export interface RequestOptions {
 /** A fresh database and app for one test file, closed after the file. */
 export async function setupApp(overrides: Partial<AppOptions["config"]> = {}) {
   const database = await freshDatabase();
-  const options: AppOptions = { config: { ...testConfig(), ...overrides }, database, log: silentLog };
+  const options: AppOptions = { config: { ...testConfig(), ...overrides }, database, log: process.env.TEST_LOG ? undefined : silentLog };
   const app = createApp(options);
   const context = createContext(options);
   let closed = false;

@@ -66,6 +66,20 @@ describe("POST /api/refresh/", () => {
     expect(statuses.filter((status) => status === 401)).toHaveLength(19);
   });
 
+  test("replaying a spent token while the newest one is refreshed: no 5xx, no two successors", async () => {
+    for (let round = 0; round < 5; round++) {
+      const { refresh_token: spent } = await t.account();
+      const newest = (await refresh(spent)).body.refresh_token;
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => refresh(i % 2 ? spent : newest)),
+      );
+      const statuses = responses.map((response) => response.status);
+      expect(statuses.filter((status) => status >= 500)).toEqual([]);
+      expect(statuses.filter((status) => status === 200).length).toBeLessThanOrEqual(1);
+      for (let i = 1; i < 10; i += 2) expect(responses[i]!.body.code).toBe("token_reused");
+    }
+  });
+
   test("an unknown refresh token is 401 token_not_valid", async () => {
     const response = await refresh(crypto.randomUUID());
     expect(response.status).toBe(401);

@@ -70,7 +70,8 @@ export const refreshTokens = pgTable(
     createdAt: timestamptz("created_at").notNull().defaultNow(),
     expiresAt: timestamptz("expires_at").notNull(),
     usedAt: timestamptz("used_at"),
-    revokedAt: timestamptz("revoked_at"),
+    // No revoked_at of its own: a refresh token is live only while its session is, so revoking
+    // the session row revokes every token of that login in one single-row write.
   },
   (table) => [
     uniqueIndex("refresh_tokens_token_hash_key").on(table.tokenHash),

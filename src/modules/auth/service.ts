@@ -88,7 +88,6 @@ export class AuthService {
           and(
             eq(refreshTokens.tokenHash, tokenHash),
             isNull(refreshTokens.usedAt),
-            isNull(refreshTokens.revokedAt),
             gt(refreshTokens.expiresAt, sql`now()`),
           ),
         )
@@ -128,27 +127,24 @@ export class AuthService {
     return this.tokenPair(outcome.userId, successor, settings.access_token_lifetime);
   }
 
-  /** Revokes the session that a still-valid refresh token belongs to. */
+  /** Revokes the session that a live refresh token belongs to. */
   async logout(presented: string): Promise<void> {
-    const revoked = await this.db.transaction(async (tx) => {
-      const [token] = await tx
-        .select({ sessionId: refreshTokens.sessionId })
-        .from(refreshTokens)
-        .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-        .where(
-          and(
-            eq(refreshTokens.tokenHash, hashOpaqueToken(presented)),
-            isNull(refreshTokens.usedAt),
-            isNull(refreshTokens.revokedAt),
-            gt(refreshTokens.expiresAt, sql`now()`),
-            isNull(sessions.revokedAt),
-          ),
-        );
-      if (!token) return false;
-      await this.revokeSession(tx, token.sessionId);
-      return true;
-    });
-    if (!revoked) throw invalidRefreshToken();
+    const liveToken = this.db
+      .select({ sessionId: refreshTokens.sessionId })
+      .from(refreshTokens)
+      .where(
+        and(
+          eq(refreshTokens.tokenHash, hashOpaqueToken(presented)),
+          isNull(refreshTokens.usedAt),
+          gt(refreshTokens.expiresAt, sql`now()`),
+        ),
+      );
+    const revoked = await this.db
+      .update(sessions)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(sessions.id, sql`(${liveToken})`), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    if (!revoked.length) throw invalidRefreshToken();
   }
 
   private async storeRefreshToken(tx: Tx, sessionId: string, token: string, lifetime: number) {
@@ -159,16 +155,15 @@ export class AuthService {
     });
   }
 
-  // Session row first, then its tokens: every writer takes the locks in this order.
+  /**
+   * Revokes every token of a login: its refresh tokens are valid only while the session is.
+   * Lock order everywhere is refresh-token row, then session row; this touches only the latter.
+   */
   private async revokeSession(tx: Tx, sessionId: string) {
     await tx
       .update(sessions)
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
-    await tx
-      .update(refreshTokens)
-      .set({ revokedAt: sql`now()` })
-      .where(and(eq(refreshTokens.sessionId, sessionId), isNull(refreshTokens.revokedAt)));
   }
 
   private async tokenPair(userId: number, refreshToken: string, accessLifetime: number): Promise<TokenPair> {
