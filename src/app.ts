@@ -14,6 +14,7 @@ import { meModule } from "./modules/me";
 import { UserService } from "./modules/users/service";
 import { PasswordHasher } from "./passwords";
 import { RateLimiter } from "./rate-limit";
+import { requestLog } from "./request-log";
 import { SettingsStore } from "./settings";
 import { AccessTokens } from "./tokens";
 
@@ -37,6 +38,7 @@ export function createContext({ config, database, log }: AppOptions): AppContext
 export function createApp(options: AppOptions) {
   const context = createContext(options);
   return new Elysia()
+    .use(requestLog(context.log))
     .use(errorHandler((message, error) => context.log.error(message, errorFields(error))))
     .use(httpPolicy(context.config))
     .use(docsModule())

@@ -6,11 +6,11 @@ import { Compile } from "typebox/compile";
  * admin may change live in `settings.ts`, not here.
  */
 const EnvSchema = Type.Object({
-  PORT: Type.Integer({ minimum: 1, maximum: 65535 }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535 }), // 0: any free port (the log says which)
   HOST: Type.String({ minLength: 1 }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: "^postgres(ql)?://" })),
   DATA_DIR: Type.String({ minLength: 1 }),
-  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_SECRET: Type.Optional(Type.String()),
   CORS_ORIGINS: Type.String(),
   TRUST_PROXY: Type.Boolean(),
   LOG_LEVEL: Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")]),
@@ -20,6 +20,8 @@ const EnvSchema = Type.Object({
   PASSWORD_MEMORY_COST: Type.Integer({ minimum: 1024, maximum: 4194304 }),
   PASSWORD_TIME_COST: Type.Integer({ minimum: 1, maximum: 20 }),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 1048576 }),
+  STARTUP_TIMEOUT: Type.Integer({ minimum: 0, maximum: 3600 }),
+  SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 0, maximum: 600 }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -39,6 +41,8 @@ const DEFAULTS: Record<keyof Env, string | undefined> = {
   PASSWORD_MEMORY_COST: "19456",
   PASSWORD_TIME_COST: "2",
   MAX_BODY_BYTES: "65536",
+  STARTUP_TIMEOUT: "60",
+  SHUTDOWN_TIMEOUT: "10",
 };
 
 export interface AppConfig {
@@ -54,9 +58,16 @@ export interface AppConfig {
   mailFrom: string;
   passwordCost: { memoryCost: number; timeCost: number };
   maxBodyBytes: number;
+  /** Seconds to keep retrying an unreachable database at start. */
+  startupTimeout: number;
+  /** Seconds in-flight requests get to finish on SIGTERM/SIGINT. */
+  shutdownTimeout: number;
 }
 
+/** A bad environment variable: printed as one line naming it, exit 2. */
 export class ConfigError extends Error {}
+
+const SECRET_VARIABLES = new Set(["JWT_SECRET", "DATABASE_URL", "SMTP_URL"]);
 
 function convert(name: keyof Env, raw: string): unknown {
   const schema = EnvSchema.properties[name] as { type?: string };
@@ -78,9 +89,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   const issue = checkEnv.Errors(values)[0];
   if (issue) {
     const name = issue.instancePath.slice(1) || "environment";
-    throw new ConfigError(`invalid ${name}: ${issue.message}`);
+    const shown = SECRET_VARIABLES.has(name) ? "" : ` ${JSON.stringify(environment[name])}`;
+    throw new ConfigError(`invalid ${name}${shown}: ${issue.message}`);
   }
   const env = values as Env;
+  if (env.JWT_SECRET !== undefined && Buffer.byteLength(env.JWT_SECRET) < 32)
+    throw new ConfigError("invalid JWT_SECRET: must be at least 32 bytes");
   if (env.DATABASE_URL && !env.JWT_SECRET)
     throw new ConfigError("JWT_SECRET is required when DATABASE_URL is set (at least 32 bytes)");
   return {
@@ -96,5 +110,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     mailFrom: env.MAIL_FROM,
     passwordCost: { memoryCost: env.PASSWORD_MEMORY_COST, timeCost: env.PASSWORD_TIME_COST },
     maxBodyBytes: env.MAX_BODY_BYTES,
+    startupTimeout: env.STARTUP_TIMEOUT,
+    shutdownTimeout: env.SHUTDOWN_TIMEOUT,
   };
 }

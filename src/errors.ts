@@ -123,6 +123,7 @@ export const errorHandler = (log: (message: string, error: unknown) => void) =>
       log("unhandled error", error);
       apiError = new ApiError("internal_error", "Internal server error.");
     }
+    set.status = apiError.status; // for the request log, which reads the final status from `set`
     const response = errorResponse(apiError);
     for (const [name, value] of Object.entries(headers)) {
       if (!response.headers.has(name)) response.headers.set(name, value);

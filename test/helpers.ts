@@ -34,26 +34,37 @@ function migratedPgliteTemplate(): Promise<Blob> {
   return pgliteTemplate;
 }
 
-/** A new, migrated database: PGlite in memory, or a fresh database on TEST_DATABASE_URL. */
-export async function freshDatabase(): Promise<Database> {
-  const serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) return openDatabase({ kind: "pglite", loadDataDir: await migratedPgliteTemplate() });
-
+/** A new, empty PostgreSQL database on TEST_DATABASE_URL's server, and how to drop it. */
+export async function createServerDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `authd_test_${process.pid}_${crypto.randomUUID().slice(0, 8)}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ kind: "postgres", url: url.toString(), maxConnections: 10 });
+  return {
+    url: url.toString(),
+    async drop() {
+      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop database if exists "${name}" with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+/** A new, migrated database: PGlite in memory, or a fresh database on TEST_DATABASE_URL. */
+export async function freshDatabase(): Promise<Database> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) return openDatabase({ kind: "pglite", loadDataDir: await migratedPgliteTemplate() });
+
+  const created = await createServerDatabase(serverUrl);
+  const database = await openDatabase({ kind: "postgres", url: created.url, maxConnections: 10 });
   await migrate(database.db);
   return {
     ...database,
     async close() {
       await database.close();
-      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists "${name}" with (force)`);
-      await cleanup.end();
+      await created.drop();
     },
   };
 }
@@ -74,9 +85,9 @@ export interface RequestOptions {
 }
 
 /** A fresh database and app for one test file, closed after the file. */
-export async function setupApp(overrides: Partial<AppOptions["config"]> = {}) {
+export async function setupApp(overrides: Partial<AppOptions["config"]> = {}, log: Logger = silentLog) {
   const database = await freshDatabase();
-  const options: AppOptions = { config: { ...testConfig(), ...overrides }, database, log: process.env.TEST_LOG ? undefined : silentLog };
+  const options: AppOptions = { config: { ...testConfig(), ...overrides }, database, log };
   const app = createApp(options);
   const context = createContext(options);
   let closed = false;

@@ -1,5 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
+import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
+import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
+import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -32,12 +35,31 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   }
   // PGlite does not create parent directories of its data dir itself.
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const client = await PGlite.create({ dataDir: target.dataDir, loadDataDir: target.loadDataDir });
+  const client = await PGlite.create({
+    dataDir: target.dataDir,
+    loadDataDir: target.loadDataDir,
+    ...(await pgliteRuntime()),
+  });
   return {
     db: drizzlePglite(client, { schema }) as unknown as Db,
     kind: "pglite",
     close: () => client.close(),
   };
+}
+
+let compiledRuntime: Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module }> | undefined;
+
+/**
+ * PGlite's wasm and file-system bundle, imported as files so `bun build --compile` embeds them
+ * (PGlite's own lookup by URL fails inside a binary). Compiled once per process.
+ */
+async function pgliteRuntime() {
+  compiledRuntime ??= (async () => {
+    const compile = async (path: string) => WebAssembly.compile(await Bun.file(path).arrayBuffer());
+    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([compile(pgliteWasmPath), compile(initdbWasmPath)]);
+    return { pgliteWasmModule, initdbWasmModule };
+  })();
+  return { ...(await compiledRuntime), fsBundle: Bun.file(pgliteDataPath) };
 }
 
 const MIGRATION_LOCK_ID = 0x61757468; // "auth": any constant shared by every authd instance

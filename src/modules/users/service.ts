@@ -80,6 +80,27 @@ export class UserService {
     }
   }
 
+  /** Makes an existing account a superuser (and active again); undefined when there is none. */
+  async promoteToSuperuser(email: string): Promise<User | undefined> {
+    const [user] = await this.db
+      .update(users)
+      .set({ isStaff: true, isSuperuser: true, isActive: true })
+      .where(eq(users.email, email))
+      .returning();
+    return user;
+  }
+
+  /** Creates a superuser, or promotes an existing account and sets its password, in one statement. */
+  async upsertSuperuser(email: string, password: string): Promise<{ user: User; created: boolean }> {
+    const passwordHash = await this.passwords.hash(password);
+    const [row] = await this.db
+      .insert(users)
+      .values({ email, passwordHash, isStaff: true, isSuperuser: true })
+      .onConflictDoUpdate({ target: users.email, set: { passwordHash, isStaff: true, isSuperuser: true, isActive: true } })
+      .returning({ id: users.id, created: sql<boolean>`xmax = 0` });
+    return { user: (await this.findById(row!.id))!, created: row!.created };
+  }
+
   async updateProfile(id: number, changes: ProfileChanges): Promise<User> {
     const values = {
       username: changes.username,

@@ -1,0 +1,160 @@
+import { parseArgs } from "node:util";
+import { getSchemaValidator, t } from "elysia";
+import packageJson from "../package.json";
+import { type AppConfig, ConfigError, loadConfig } from "./config";
+import { migrate } from "./db/client";
+import { type Logger, createLogger } from "./logger";
+import { EmailField, PasswordField } from "./modules/users/model";
+import { UserService } from "./modules/users/service";
+import { PasswordHasher } from "./passwords";
+import { serve } from "./server";
+import { StartupError, connectDatabase } from "./startup";
+
+export const VERSION = packageJson.version;
+
+const HELP = `authd ${VERSION}: a self-hosted authentication server
+
+Usage:
+  authd [serve]                                  migrate, then serve HTTP (default)
+  authd migrate                                  apply pending migrations and exit
+  authd createsuperuser --email E [--password P] create a superuser, or promote an existing user;
+                                                 without --password: prompt on a terminal,
+                                                 else read one line from standard input
+  authd --help | --version
+
+Environment: PORT (3000), HOST (0.0.0.0), DATABASE_URL (unset: embedded PostgreSQL in DATA_DIR),
+DATA_DIR (./authd-data), JWT_SECRET (>= 32 bytes; required with DATABASE_URL), CORS_ORIGINS,
+TRUST_PROXY, LOG_LEVEL (info), SMTP_URL, MAIL_FROM, PASSWORD_MEMORY_COST, PASSWORD_TIME_COST,
+MAX_BODY_BYTES, STARTUP_TIMEOUT (60), SHUTDOWN_TIMEOUT (10). Docs: http://localhost:3000/api-doc
+`;
+
+/** Wrong usage: printed as one line, exit 2. */
+export class UsageError extends Error {}
+
+const credentialsValidator = getSchemaValidator(t.Object({ email: EmailField, password: t.Optional(PasswordField) }), {
+  modules: t.Module({}),
+});
+
+function checkCredentials(email: string, password: string | undefined) {
+  const issue = credentialsValidator.Errors({ email, password }).First();
+  if (!issue) return;
+  const field = issue.path.slice(1);
+  throw new UsageError(
+    field === "email" ? `invalid email "${email}"` : "invalid password: it must be 8 to 128 characters",
+  );
+}
+
+/** Reads a password without echo on a terminal, or the first line of piped standard input. */
+async function readPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    for await (const line of console) return line.replace(/\r$/, "");
+    throw new UsageError("no password given: pass --password or send it on standard input");
+  }
+  const first = await promptHidden("Password: ");
+  const again = await promptHidden("Password (again): ");
+  if (first !== again) throw new UsageError("the passwords do not match");
+  return first;
+}
+
+function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let value = "";
+    const finish = (result: () => void) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off("data", onData);
+      process.stderr.write("\n");
+      result();
+    };
+    const onData = (chunk: Buffer) => {
+      for (const char of chunk.toString("utf8")) {
+        if (char === "\r" || char === "\n") return finish(() => resolve(value));
+        if (char === "\u0003" || char === "\u0004") return finish(() => reject(new UsageError("cancelled")));
+        value = char === "\u007f" || char === "\b" ? value.slice(0, -1) : value + char;
+      }
+    };
+    stdin.on("data", onData);
+  });
+}
+
+async function withDatabase<T>(config: AppConfig, log: Logger, work: (db: Awaited<ReturnType<typeof connectDatabase>>) => Promise<T>) {
+  const database = await connectDatabase(config, log);
+  try {
+    await migrate(database.db);
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function createSuperuser(args: string[], config: AppConfig, log: Logger) {
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: "string" }, password: { type: "string" } },
+    strict: true,
+  });
+  if (!values.email) throw new UsageError("createsuperuser needs --email");
+  const email = values.email.trim().toLowerCase();
+  checkCredentials(email, values.password);
+  await withDatabase(config, log, async ({ db }) => {
+    const users = new UserService(db, new PasswordHasher(config.passwordCost));
+    let password = values.password;
+    if (password === undefined) {
+      const promoted = await users.promoteToSuperuser(email);
+      if (promoted) return console.log(`Promoted ${email} to superuser.`);
+      password = await readPassword();
+      checkCredentials(email, password);
+    }
+    const { created } = await users.upsertSuperuser(email, password);
+    console.log(created ? `Created superuser ${email}.` : `Promoted ${email} to superuser and set its password.`);
+  });
+}
+
+/** Runs one command; resolves with the exit code, or never for `serve`, which runs until a signal. */
+export async function runCli(argv: string[], environment = process.env): Promise<number | undefined> {
+  const [command = "serve", ...rest] = argv;
+  if (command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (command === "--version" || command === "-v") {
+    console.log(`authd ${VERSION}`);
+    return 0;
+  }
+  try {
+    const config = loadConfig(environment);
+    const log = createLogger(config.logLevel);
+    switch (command) {
+      case "serve":
+        if (rest.length) throw new UsageError(`serve takes no arguments (got "${rest[0]}")`);
+        await serve(config, log);
+        return undefined;
+      case "migrate": {
+        if (rest.length) throw new UsageError(`migrate takes no arguments (got "${rest[0]}")`);
+        const database = await connectDatabase(config, log);
+        const applied = await migrate(database.db).finally(() => database.close());
+        console.log(applied ? `Applied ${applied} migration(s).` : "No pending migrations.");
+        return 0;
+      }
+      case "createsuperuser":
+        await createSuperuser(rest, config, log);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}" (see authd --help)`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) return fail(error.message, 2);
+    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) return fail((error as Error).message, 2);
+    if (error instanceof StartupError) return fail(error.message, 1);
+    return fail(`unexpected error: ${(error as Error)?.message ?? error}`, 1);
+  }
+}
+
+function fail(message: string, code: number): number {
+  console.error(`authd: ${message.split("\n")[0]}`);
+  return code;
+}

@@ -1,0 +1,54 @@
+import { createApp } from "./app";
+import type { AppConfig } from "./config";
+import { migrate } from "./db/client";
+import type { Logger } from "./logger";
+import { StartupError, connectDatabase, embeddedSecret } from "./startup";
+
+/** Bun's own hard stop for bodies; the app answers 413 in the error shape above MAX_BODY_BYTES. */
+const BUN_MAX_BODY_BYTES = 1024 * 1024;
+
+/** `authd serve`: migrate, listen, and on SIGTERM/SIGINT finish in-flight requests and exit 0. */
+export async function serve(config: AppConfig, log: Logger): Promise<void> {
+  const database = await connectDatabase(config, log);
+  const applied = await migrate(database.db);
+  if (applied) log.info("migrations applied", { count: applied });
+  const jwtSecret = config.jwtSecret ?? embeddedSecret(config.dataDir);
+  const app = createApp({ config: { ...config, jwtSecret }, database, log });
+  try {
+    app.listen({
+      port: config.port,
+      hostname: config.host,
+      reusePort: false, // a second authd on the same port must fail, not share it silently
+      maxRequestBodySize: BUN_MAX_BODY_BYTES,
+    });
+  } catch (error) {
+    await database.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StartupError(
+      code === "EADDRINUSE"
+        ? `port ${config.port} on ${config.host} is already in use`
+        : `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
+    );
+  }
+  const server = app.server!;
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal, in_flight: server.pendingRequests });
+    const drained = server.stop(false).then(() => true);
+    const inTime = await Promise.race([drained, Bun.sleep(config.shutdownTimeout * 1000).then(() => false)]);
+    if (!inTime) {
+      log.warn("in-flight requests cut off after SHUTDOWN_TIMEOUT", { pending: server.pendingRequests });
+      await server.stop(true);
+    }
+    await new Promise((resolve) => setImmediate(resolve)); // let after-response hooks (request log) run
+    await database.close();
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  log.info("listening", { url: `http://${config.host}:${server.port}`, database: database.kind });
+}

@@ -1,0 +1,105 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AppConfig } from "./config";
+import { type Database, openDatabase, ping } from "./db/client";
+import type { Logger } from "./logger";
+
+/** A failure to start that the operator can act on: printed as one line, exit 1. */
+export class StartupError extends Error {}
+
+/** What lives in DATA_DIR (embedded mode). */
+export const dataDirLayout = (dataDir: string) => ({
+  pgdata: join(dataDir, "pgdata"),
+  secret: join(dataDir, "jwt-secret"),
+  lock: join(dataDir, "authd.lock"),
+});
+
+const redactUrl = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * PGlite has no lock of its own: two processes would open the same files and corrupt them.
+ * A lock file holding our PID keeps a second authd out; one left by a dead process is taken over.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const { lock } = dataDirLayout(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number.parseInt(readFileSync(lock, "utf8"), 10);
+      if (holder && holder !== process.pid && isAlive(holder))
+        throw new StartupError(`DATA_DIR ${dataDir} is in use by another authd process (pid ${holder})`);
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new StartupError(`could not lock DATA_DIR ${dataDir}`);
+}
+
+/** Embedded mode without JWT_SECRET: a secret generated on first start, kept in DATA_DIR, never printed. */
+export function embeddedSecret(dataDir: string): string {
+  const { secret: path } = dataDirLayout(dataDir);
+  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
+  writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: "wx" });
+  chmodSync(path, 0o600);
+  return secret;
+}
+
+const reasonOf = (error: unknown) => {
+  const cause = (error as { cause?: unknown })?.cause ?? error;
+  const { code, message } = (cause ?? {}) as { code?: string; message?: string };
+  return [code, message].filter(Boolean).join(": ") || String(cause);
+};
+
+/**
+ * Opens the configured database: PostgreSQL (retrying with backoff for STARTUP_TIMEOUT
+ * seconds while it is unreachable) or PGlite in DATA_DIR under a lock.
+ */
+export async function connectDatabase(config: AppConfig, log: Logger): Promise<Database> {
+  if (!config.databaseUrl) {
+    const release = lockDataDir(config.dataDir);
+    try {
+      const database = await openDatabase({ kind: "pglite", dataDir: dataDirLayout(config.dataDir).pgdata });
+      return {
+        ...database,
+        async close() {
+          await database.close();
+          release();
+        },
+      };
+    } catch (error) {
+      release();
+      throw new StartupError(`cannot open the embedded database in ${config.dataDir}: ${reasonOf(error)}`);
+    }
+  }
+
+  const database = await openDatabase({ kind: "postgres", url: config.databaseUrl });
+  const deadline = Date.now() + config.startupTimeout * 1000;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      await ping(database.db);
+      return database;
+    } catch (error) {
+      const reason = reasonOf(error);
+      if (Date.now() + delay > deadline) {
+        await database.close().catch(() => {});
+        throw new StartupError(`database unreachable at ${redactUrl(config.databaseUrl)}: ${reason}`);
+      }
+      log.warn("database unreachable, retrying", { reason, retry_in_ms: delay });
+      await Bun.sleep(delay);
+    }
+  }
+}
