@@ -6,8 +6,9 @@ import type { Subprocess } from "bun";
 const ROOT = join(import.meta.dir, "..");
 let built: Promise<string> | undefined;
 
-/** `bun run build` once per test process, into a temporary directory. */
+/** The binary under test: AUTHD_BINARY (CI builds it with `bun run build`), else built once per process. */
 export function buildBinary(): Promise<string> {
+  if (process.env.AUTHD_BINARY) return Promise.resolve(process.env.AUTHD_BINARY);
   built ??= (async () => {
     const outfile = join(mkdtempSync(join(tmpdir(), "authd-build-")), "authd");
     const build = Bun.spawn(
