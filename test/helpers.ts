@@ -3,7 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/pglite";
 import postgres from "postgres";
-import { type AppOptions, createApp, createContext } from "../src/app";
+import { type AppOptions, createApp } from "../src/app";
 import { type AppConfig, loadConfig } from "../src/config";
 import { type Database, type Db, migrate, openDatabase } from "../src/db/client";
 import * as schema from "../src/db/schema";
@@ -89,7 +89,6 @@ export async function setupApp(overrides: Partial<AppOptions["config"]> = {}, lo
   const database = await freshDatabase();
   const options: AppOptions = { config: { ...testConfig(), ...overrides }, database, log };
   const app = createApp(options);
-  const context = createContext(options);
   let closed = false;
   afterAll(() => (closed ? undefined : database.close()));
   database.close = ((close) => () => {
@@ -145,7 +144,7 @@ export async function setupApp(overrides: Partial<AppOptions["config"]> = {}, lo
     return created;
   }
 
-  return { app, db: database.db, database, context, request, register, login, account, superuser, uniqueEmail };
+  return { app, db: database.db, database, request, register, login, account, superuser, uniqueEmail };
 }
 
 /** Decodes a JWT's header and payload without verifying it. */
