@@ -1,23 +1,24 @@
 import { Elysia } from "elysia";
 import type { Logger } from "./logger";
 
-const startedAt = new WeakMap<Request, number>();
-
 const statusOf = (response: unknown, fallback: unknown) =>
   response instanceof Response ? response.status : typeof fallback === "number" ? fallback : 200;
 
 /** One line per request: method, path (never the query string), status, duration. No bodies or headers. */
 export const requestLog = (log: Logger) =>
   new Elysia({ name: "request-log" })
-    .onRequest(({ request }) => {
-      startedAt.set(request, performance.now());
+    // Elysia hands every hook of a request the same context object: the start time rides on it
+    // (a WeakMap keyed by Request got slower and slower under sustained load).
+    .onRequest((context) => {
+      (context as { startedAt?: number }).startedAt = performance.now();
     })
-    .onAfterResponse({ as: "global" }, ({ request, path, set, responseValue }) => {
-      const started = startedAt.get(request);
+    .onAfterResponse({ as: "global" }, (context) => {
+      const { request, path, set, responseValue } = context;
+      const startedAt = (context as { startedAt?: number }).startedAt;
       log.info("request", {
         method: request.method,
         path,
         status: statusOf(responseValue, set.status),
-        duration_ms: started === undefined ? undefined : Math.round((performance.now() - started) * 100) / 100,
+        duration_ms: startedAt === undefined ? undefined : Math.round((performance.now() - startedAt) * 100) / 100,
       });
     });
