@@ -10,13 +10,18 @@ import { authModule } from "./modules/auth";
 import { AuthService } from "./modules/auth/service";
 import { docsModule } from "./modules/docs";
 import { healthModule } from "./modules/health";
+import { keysModule } from "./modules/keys";
 import { meModule } from "./modules/me";
+import { passwordModule } from "./modules/password";
+import { PasswordService } from "./modules/password/service";
+import { sessionsModule } from "./modules/sessions";
+import { SessionService } from "./modules/sessions/service";
 import { UserService } from "./modules/users/service";
 import { PasswordHasher } from "./passwords";
 import { RateLimiter } from "./rate-limit";
 import { requestLog } from "./request-log";
 import { SettingsStore } from "./settings";
-import { AccessTokens } from "./tokens";
+import { accessTokensFor } from "./tokens";
 
 export interface AppOptions {
   config: AppConfig & { jwtSecret: string };
@@ -28,10 +33,32 @@ export function createContext({ config, database, log }: AppOptions): AppContext
   const { db } = database;
   const settings = new SettingsStore(db);
   const passwords = new PasswordHasher(config.passwordCost);
-  const accessTokens = new AccessTokens(config.jwtSecret);
+  const accessTokens = accessTokensFor(config);
   const users = new UserService(db, passwords);
-  const auth = new AuthService(db, users, passwords, settings, accessTokens, new RateLimiter(db));
-  return { config, database, log: log ?? createLogger(config.logLevel), settings, passwords, accessTokens, users, auth };
+  const sessions = new SessionService(db);
+  const auth = new AuthService({
+    db,
+    users,
+    sessions,
+    passwords,
+    settings,
+    accessTokens,
+    rateLimiter: new RateLimiter(db),
+    refreshKey: config.jwtSecret,
+  });
+  const password = new PasswordService(db, passwords, sessions);
+  return {
+    config,
+    database,
+    log: log ?? createLogger(config.logLevel),
+    settings,
+    passwords,
+    accessTokens,
+    users,
+    sessions,
+    auth,
+    password,
+  };
 }
 
 /** The whole HTTP API over an open, migrated database. */
@@ -43,8 +70,11 @@ export function createApp(options: AppOptions) {
     .use(httpPolicy(context.config))
     .use(docsModule())
     .use(healthModule(context))
+    .use(keysModule(context))
     .use(authModule(context))
     .use(meModule(context))
+    .use(sessionsModule(context))
+    .use(passwordModule(context))
     .use(adminModule(context));
 }
 

@@ -1,3 +1,5 @@
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
 import Type, { type Static } from "typebox";
 import { Compile } from "typebox/compile";
 
@@ -11,6 +13,10 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: "^postgres(ql)?://" })),
   DATA_DIR: Type.String({ minLength: 1 }),
   JWT_SECRET: Type.Optional(Type.String()),
+  JWT_SECRET_PREVIOUS: Type.Optional(Type.String()),
+  JWT_ALGORITHM: Type.Union([Type.Literal("HS256"), Type.Literal("EdDSA"), Type.Literal("ES256")]),
+  JWT_PRIVATE_KEY: Type.Optional(Type.String({ pattern: "-----BEGIN" })),
+  JWT_PRIVATE_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   CORS_ORIGINS: Type.String(),
   TRUST_PROXY: Type.Boolean(),
   LOG_LEVEL: Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")]),
@@ -33,6 +39,10 @@ const DEFAULTS: Record<keyof Env, string | undefined> = {
   DATABASE_URL: undefined,
   DATA_DIR: "./authd-data",
   JWT_SECRET: undefined,
+  JWT_SECRET_PREVIOUS: undefined,
+  JWT_ALGORITHM: "HS256",
+  JWT_PRIVATE_KEY: undefined,
+  JWT_PRIVATE_KEY_FILE: undefined,
   CORS_ORIGINS: "",
   TRUST_PROXY: "false",
   LOG_LEVEL: "info",
@@ -50,7 +60,13 @@ export interface AppConfig {
   host: string;
   databaseUrl?: string;
   dataDir: string;
+  /** HS256 signing secret; with an asymmetric algorithm it keys only derived refresh tokens. */
   jwtSecret?: string;
+  /** Still verifies tokens signed before a rotation (HS256); never signs. */
+  jwtSecretPrevious?: string;
+  jwtAlgorithm: Env["JWT_ALGORITHM"];
+  /** PEM private key for EdDSA (Ed25519) or ES256 (P-256). */
+  jwtPrivateKey?: string;
   corsOrigins: string[];
   trustProxy: boolean;
   logLevel: Env["LOG_LEVEL"];
@@ -67,7 +83,34 @@ export interface AppConfig {
 /** A bad environment variable: printed as one line naming it, exit 2. */
 export class ConfigError extends Error {}
 
-const SECRET_VARIABLES = new Set(["JWT_SECRET", "DATABASE_URL", "SMTP_URL"]);
+const SECRET_VARIABLES = new Set(["JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_PRIVATE_KEY", "DATABASE_URL", "SMTP_URL"]);
+
+const KEY_TYPES = { EdDSA: ["ed25519", undefined], ES256: ["ec", "prime256v1"] } as const;
+
+/** The PEM private key an asymmetric JWT_ALGORITHM needs, read and checked. */
+function privateKeyFor(env: Env): string | undefined {
+  if (env.JWT_ALGORITHM === "HS256") return undefined;
+  let pem = env.JWT_PRIVATE_KEY?.replaceAll("\\n", "\n");
+  const source = pem ? "JWT_PRIVATE_KEY" : "JWT_PRIVATE_KEY_FILE";
+  if (!pem && env.JWT_PRIVATE_KEY_FILE) {
+    try {
+      pem = readFileSync(env.JWT_PRIVATE_KEY_FILE, "utf8");
+    } catch (error) {
+      throw new ConfigError(`invalid JWT_PRIVATE_KEY_FILE: cannot read ${env.JWT_PRIVATE_KEY_FILE} (${(error as NodeJS.ErrnoException).code})`);
+    }
+  }
+  if (!pem) throw new ConfigError(`JWT_ALGORITHM=${env.JWT_ALGORITHM} needs JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE`);
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    throw new ConfigError(`invalid ${source}: not a PEM private key`);
+  }
+  const [type, curve] = KEY_TYPES[env.JWT_ALGORITHM];
+  if (key.asymmetricKeyType !== type || (curve && key.asymmetricKeyDetails?.namedCurve !== curve))
+    throw new ConfigError(`invalid ${source}: JWT_ALGORITHM=${env.JWT_ALGORITHM} needs ${curve ? "a P-256 EC" : "an Ed25519"} key`);
+  return pem;
+}
 
 function convert(name: keyof Env, raw: string): unknown {
   const schema = EnvSchema.properties[name] as { type?: string };
@@ -93,8 +136,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     throw new ConfigError(`invalid ${name}${shown}: ${issue.message}`);
   }
   const env = values as Env;
-  if (env.JWT_SECRET !== undefined && Buffer.byteLength(env.JWT_SECRET) < 32)
-    throw new ConfigError("invalid JWT_SECRET: must be at least 32 bytes");
+  for (const name of ["JWT_SECRET", "JWT_SECRET_PREVIOUS"] as const) {
+    const value = env[name];
+    if (value !== undefined && Buffer.byteLength(value) < 32) throw new ConfigError(`invalid ${name}: must be at least 32 bytes`);
+  }
+  const jwtPrivateKey = privateKeyFor(env);
   if (env.DATABASE_URL && !env.JWT_SECRET)
     throw new ConfigError("JWT_SECRET is required when DATABASE_URL is set (at least 32 bytes)");
   return {
@@ -103,6 +149,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,
     jwtSecret: env.JWT_SECRET,
+    jwtSecretPrevious: env.JWT_SECRET_PREVIOUS,
+    jwtAlgorithm: env.JWT_ALGORITHM,
+    jwtPrivateKey,
     corsOrigins: env.CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,

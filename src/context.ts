@@ -2,6 +2,8 @@ import type { AppConfig } from "./config";
 import type { Database } from "./db/client";
 import type { Logger } from "./logger";
 import type { AuthService } from "./modules/auth/service";
+import type { PasswordService } from "./modules/password/service";
+import type { SessionService } from "./modules/sessions/service";
 import type { UserService } from "./modules/users/service";
 import type { PasswordHasher } from "./passwords";
 import type { SettingsStore } from "./settings";
@@ -16,5 +18,7 @@ export interface AppContext {
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
   users: UserService;
+  sessions: SessionService;
   auth: AuthService;
+  password: PasswordService;
 }

@@ -5,40 +5,49 @@ import { ApiError } from "./errors";
 
 export type Role = "staff" | "superuser";
 
-const bearerToken = (authorization: string | undefined) => {
-  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
-  return match?.[1];
-};
+const bearerToken = (authorization: string | undefined) => authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
 
 const hasRole = (user: User, role: Role) => user.isSuperuser || (role === "staff" && user.isStaff);
 
+const tokenNotValid = () => new ApiError("token_not_valid", "Given token not valid for any token type.");
+
+/** A verified access token whose session is live and whose user is active, or null. */
+export async function authenticateAccessToken(
+  { accessTokens, sessions }: Pick<AppContext, "accessTokens" | "sessions">,
+  token: string,
+) {
+  const claims = await accessTokens.verify(token);
+  const user = claims && (await sessions.activeSessionUser(claims.sid, claims.user_id));
+  return user ? { user, sessionId: claims.sid } : null;
+}
+
 /**
- * `{ auth: true }` on a route requires a valid access token of an active user and resolves
- * `user`; `{ role: "staff" | "superuser" }` additionally requires that role.
+ * `{ auth: true }` on a route requires a valid access token whose session is live and whose
+ * user is active, and resolves `user` and `sessionId`; `{ role: "staff" | "superuser" }`
+ * additionally requires that role. Revocation therefore takes effect on the very next request.
  */
-export const authGuard = ({ accessTokens, users }: Pick<AppContext, "accessTokens" | "users">) => {
-  const authenticate = async (authorization: string | undefined): Promise<User> => {
+export const authGuard = (context: Pick<AppContext, "accessTokens" | "sessions">) => {
+  const authenticate = async (authorization: string | undefined) => {
     const token = bearerToken(authorization);
     if (!token) throw new ApiError("not_authenticated", "Authentication credentials were not provided.");
-    const claims = await accessTokens.verify(token);
-    const user = claims && (await users.findById(claims.user_id));
-    if (!user?.isActive) throw new ApiError("token_not_valid", "Given token not valid for any token type.");
-    return user;
+    const authenticated = await authenticateAccessToken(context, token);
+    if (!authenticated) throw tokenNotValid();
+    return authenticated;
   };
   const security = [{ bearerAuth: [] }];
 
   return new Elysia({ name: "auth-guard" }).macro({
     auth: {
       detail: { security },
-      resolve: async ({ headers }) => ({ user: await authenticate(headers.authorization) }),
+      resolve: ({ headers }) => authenticate(headers.authorization),
     },
     role: (role: Role) => ({
       detail: { security },
       resolve: async ({ headers }) => {
-        const user = await authenticate(headers.authorization);
-        if (!hasRole(user, role))
+        const authenticated = await authenticate(headers.authorization);
+        if (!hasRole(authenticated.user, role))
           throw new ApiError("permission_denied", "You do not have permission to perform this action.");
-        return { user };
+        return authenticated;
       },
     }),
   });

@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import type { AppConfig } from "./config";
 import { migrate } from "./db/client";
 import type { Logger } from "./logger";
+import { scheduleMaintenance } from "./maintenance";
 import { StartupError, connectDatabase, embeddedSecret } from "./startup";
 
 /** Bun's own hard stop for bodies; the app answers 413 in the error shape above MAX_BODY_BYTES. */
@@ -31,12 +32,14 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
     );
   }
   const server = app.server!;
+  const stopMaintenance = scheduleMaintenance(database.db, log);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal, in_flight: server.pendingRequests });
+    stopMaintenance();
     const drained = server.stop(false).then(() => true);
     const inTime = await Promise.race([drained, Bun.sleep(config.shutdownTimeout * 1000).then(() => false)]);
     if (!inTime) {

@@ -1,54 +1,54 @@
-import Type, { type Static } from "typebox";
+import Type from "typebox";
 import { Compile } from "typebox/compile";
 import { sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { config } from "./db/schema";
 import { validationError } from "./errors";
 
-/** Runtime settings: stored in the `config` table, changed by superusers, no restart needed. */
-const seconds = (minimum: number, maximum: number, description: string) =>
-  Type.Integer({ minimum, maximum, description });
+/**
+ * Runtime settings: stored in the `config` table, changed by superusers, no restart needed.
+ * This table is the one definition: the typebox validator and the API's schema derive from it.
+ */
+const DEFINITIONS = {
+  access_token_lifetime: { default: 30, minimum: 1, maximum: 86_400, description: "Lifetime of new access tokens, in seconds." },
+  refresh_token_lifetime: { default: 2_592_000, minimum: 60, maximum: 31_536_000, description: "Lifetime of new refresh tokens, in seconds." },
+  refresh_reuse_interval: { default: 0, minimum: 0, maximum: 60, description: "Seconds in which a just-rotated refresh token presented again gets the same successor instead of revoking the session." },
+  password_reset_lifetime: { default: 900, minimum: 60, maximum: 86_400, description: "Lifetime of password-reset tokens, in seconds." },
+  require_email_verification: { default: false, description: "Refuse login until the email is verified." },
+  login_rate_limit: { default: 10, minimum: 0, maximum: 10_000, description: "Failed logins allowed per account and IP within the window; 0 turns the limit off." },
+  login_rate_limit_window: { default: 900, minimum: 1, maximum: 86_400, description: "The window of login_rate_limit, in seconds." },
+} as const;
+
+type Definitions = typeof DEFINITIONS;
+export type SettingKey = keyof Definitions;
+export type Settings = { -readonly [K in SettingKey]: Definitions[K]["default"] extends boolean ? boolean : number };
+
+export const SETTING_DEFINITIONS: Readonly<Record<SettingKey, { default: number | boolean; minimum?: number; maximum?: number; description: string }>> = DEFINITIONS;
+
+export const DEFAULT_SETTINGS = Object.fromEntries(
+  Object.entries(DEFINITIONS).map(([key, definition]) => [key, definition.default]),
+) as Settings;
 
 export const SettingsSchema = Type.Object(
-  {
-    access_token_lifetime: seconds(1, 86_400, "Lifetime of new access tokens, in seconds."),
-    refresh_token_lifetime: seconds(60, 31_536_000, "Lifetime of new refresh tokens, in seconds."),
-    refresh_reuse_interval: seconds(0, 60, "Seconds in which a just-rotated refresh token may be presented again."),
-    password_reset_lifetime: seconds(60, 86_400, "Lifetime of password-reset tokens, in seconds."),
-    require_email_verification: Type.Boolean({ description: "Refuse login until the email is verified." }),
-    login_rate_limit: Type.Integer({
-      minimum: 0,
-      maximum: 10_000,
-      description: "Failed logins allowed per account and IP within the window; 0 turns the limit off.",
-    }),
-    login_rate_limit_window: seconds(1, 86_400, "The window of login_rate_limit, in seconds."),
-  },
+  Object.fromEntries(
+    Object.entries(SETTING_DEFINITIONS).map(([key, { default: fallback, minimum, maximum, description }]) => [
+      key,
+      typeof fallback === "boolean" ? Type.Boolean({ description }) : Type.Integer({ minimum, maximum, description }),
+    ]),
+  ),
   { additionalProperties: false },
 );
 
-export type Settings = Static<typeof SettingsSchema>;
-export type SettingKey = keyof Settings;
-
-export const DEFAULT_SETTINGS: Settings = {
-  access_token_lifetime: 30,
-  refresh_token_lifetime: 2_592_000,
-  refresh_reuse_interval: 0,
-  password_reset_lifetime: 900,
-  require_email_verification: false,
-  login_rate_limit: 10,
-  login_rate_limit_window: 900,
-};
-
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as SettingKey[];
 const settingCheckers = Object.fromEntries(
-  SETTING_KEYS.map((key) => [key, Compile(SettingsSchema.properties[key])]),
+  SETTING_KEYS.map((key) => [key, Compile(SettingsSchema.properties[key]!)]),
 ) as Record<SettingKey, ReturnType<typeof Compile>>;
 
 function describe(key: SettingKey, value: unknown): string {
-  const schema = SettingsSchema.properties[key] as { type: string; minimum?: number; maximum?: number };
-  if (schema.type === "boolean") return "Must be true or false.";
+  const { default: fallback, minimum, maximum } = SETTING_DEFINITIONS[key];
+  if (typeof fallback === "boolean") return "Must be true or false.";
   if (typeof value !== "number" || !Number.isInteger(value)) return "Must be an integer.";
-  return `Must be between ${schema.minimum} and ${schema.maximum}.`;
+  return `Must be between ${minimum} and ${maximum}.`;
 }
 
 /** Checks a partial update: every key known, every value in range; else a 400 naming each bad key. */
@@ -69,7 +69,8 @@ export function parseSettingsUpdate(input: unknown): Partial<Settings> {
  * `maxAgeMs` and hot paths do not query the table on every request.
  */
 export class SettingsStore {
-  private cached?: { settings: Settings; loadedAt: number };
+  private cached?: { settings: Settings; loadedAt: number; generation: number };
+  private generations = 0;
   private loading?: Promise<Settings>;
 
   constructor(
@@ -98,21 +99,15 @@ export class SettingsStore {
   }
 
   private async load(): Promise<Settings> {
+    // A read that began before an update may finish after it: it must not put old values back.
+    const generation = ++this.generations;
     const rows = await this.db.select({ key: config.key, value: config.value }).from(config);
     const settings = { ...DEFAULT_SETTINGS };
     for (const { key, value } of rows) {
       // A row no longer valid (a bound tightened in a later release) falls back to the default.
       if (key in settings && settingCheckers[key as SettingKey].Check(value)) (settings as Record<string, unknown>)[key] = value;
     }
-    this.cached = { settings, loadedAt: Date.now() };
+    if (!this.cached || generation > this.cached.generation) this.cached = { settings, loadedAt: Date.now(), generation };
     return settings;
   }
 }
-
-/** The settings as a JSON Schema for the OpenAPI document (one source: SettingsSchema). */
-export const settingsJsonSchema = (partial: boolean) => {
-  const schema = JSON.parse(JSON.stringify(SettingsSchema));
-  if (partial) delete schema.required;
-  schema.example = DEFAULT_SETTINGS;
-  return schema;
-};

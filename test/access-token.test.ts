@@ -1,22 +1,25 @@
 import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
-import { TEST_SECRET, setupApp } from "./helpers";
+import { keyIdOf } from "../src/tokens";
+import { TEST_SECRET, decodeJwt, setupApp } from "./helpers";
 
 const t = await setupApp();
 const { user, access_token } = await t.account();
+const { sid } = decodeJwt(access_token).payload;
 
 const sign = (claims: Record<string, unknown>, { alg = "HS256", secret = TEST_SECRET } = {}) => {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({
     sub: String(user.id),
     user_id: user.id,
+    sid,
     type: "access",
     jti: crypto.randomUUID(),
     iat: now,
     exp: now + 300,
     ...claims,
   })
-    .setProtectedHeader({ alg, typ: "JWT" })
+    .setProtectedHeader({ alg, typ: "JWT", kid: keyIdOf(TEST_SECRET) })
     .sign(new TextEncoder().encode(secret));
 };
 
@@ -36,8 +39,8 @@ describe("access token verification", () => {
 
   test("alg none is rejected", async () => {
     const now = Math.floor(Date.now() / 1000);
-    const payload = { sub: String(user.id), user_id: user.id, type: "access", jti: "x", iat: now, exp: now + 300 };
-    await expectRejected(`${base64url({ alg: "none", typ: "JWT" })}.${base64url(payload)}.`);
+    const payload = { sub: String(user.id), user_id: user.id, sid, type: "access", jti: "x", iat: now, exp: now + 300 };
+    await expectRejected(`${base64url({ alg: "none", typ: "JWT", kid: keyIdOf(TEST_SECRET) })}.${base64url(payload)}.`);
   });
 
   test("HS512 with the same secret is rejected", async () => {
@@ -60,8 +63,8 @@ describe("access token verification", () => {
   });
 
   test("a token without exp is rejected", async () => {
-    const token = await new SignJWT({ sub: String(user.id), user_id: user.id, type: "access", jti: "x" })
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    const token = await new SignJWT({ sub: String(user.id), user_id: user.id, sid, type: "access", jti: "x" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT", kid: keyIdOf(TEST_SECRET) })
       .setIssuedAt()
       .sign(new TextEncoder().encode(TEST_SECRET));
     await expectRejected(token);
@@ -73,6 +76,20 @@ describe("access token verification", () => {
 
   test("a token whose user_id is a string is rejected", async () => {
     await expectRejected(await sign({ user_id: String(user.id) }));
+  });
+
+  test("a token without a session id, or with another user's session, is rejected", async () => {
+    await expectRejected(await sign({ sid: undefined }));
+    const other = await t.account();
+    await expectRejected(await sign({ sid: decodeJwt(other.access_token).payload.sid }));
+  });
+
+  test("a token with an unknown kid is rejected", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ sub: String(user.id), user_id: user.id, sid, type: "access", jti: "x", iat: now, exp: now + 60 })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT", kid: "unknown" })
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    await expectRejected(token);
   });
 
   test("a token whose sub and user_id disagree is rejected", async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
 import postgres from "postgres";
 import { authdEnv, jsonRequest, lonelyBinary, runAuthd, startAuthd } from "./binary-helpers";
@@ -13,6 +14,7 @@ setDefaultTimeout(120_000);
 const serverUrl = process.env.TEST_DATABASE_URL;
 const mode = serverUrl ? "PostgreSQL" : "PGlite";
 const SECRET = "binary-test-secret-of-at-least-32-bytes!";
+const ED25519_PEM = generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }).toString();
 const journal = (await Bun.file(join(import.meta.dir, "../drizzle/meta/_journal.json")).json()) as { entries: unknown[] };
 
 let dir: string;
@@ -191,6 +193,11 @@ describe(`CLI errors: one clear line and a non-zero exit (${mode})`, () => {
     ["a JWT_SECRET under 32 bytes", [], { JWT_SECRET: "too-short" }, /^authd: invalid JWT_SECRET: must be at least 32 bytes$/],
     ["DATABASE_URL without JWT_SECRET", [], { DATABASE_URL: "postgres://u@127.0.0.1/db", JWT_SECRET: "" }, /^authd: JWT_SECRET is required when DATABASE_URL is set/],
     ["a DATABASE_URL that is not postgres", [], { DATABASE_URL: "mysql://x", JWT_SECRET: SECRET }, /^authd: invalid DATABASE_URL/],
+    ["a JWT_SECRET_PREVIOUS under 32 bytes", [], { JWT_SECRET_PREVIOUS: "short" }, /^authd: invalid JWT_SECRET_PREVIOUS: must be at least 32 bytes$/],
+    ["an unsupported JWT_ALGORITHM", [], { JWT_ALGORITHM: "RS256" }, /^authd: invalid JWT_ALGORITHM "RS256"/],
+    ["EdDSA without a private key", [], { JWT_ALGORITHM: "EdDSA" }, /^authd: JWT_ALGORITHM=EdDSA needs JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE$/],
+    ["ES256 with an Ed25519 key", [], { JWT_ALGORITHM: "ES256", JWT_PRIVATE_KEY: ED25519_PEM }, /^authd: invalid JWT_PRIVATE_KEY: JWT_ALGORITHM=ES256 needs a P-256 EC key$/],
+    ["an unreadable JWT_PRIVATE_KEY_FILE", [], { JWT_ALGORITHM: "EdDSA", JWT_PRIVATE_KEY_FILE: "/nonexistent/key.pem" }, /^authd: invalid JWT_PRIVATE_KEY_FILE: cannot read \/nonexistent\/key\.pem \(ENOENT\)$/],
     ["createsuperuser without --email", ["createsuperuser"], {}, /^authd: createsuperuser needs --email$/],
     ["createsuperuser with a bad email", ["createsuperuser", "--email", "nope", "--password", "password123"], {}, /^authd: invalid email "nope"$/],
     ["createsuperuser with a short password", ["createsuperuser", "--email", "a@example.com", "--password", "short"], {}, /^authd: invalid password: it must be 8 to 128 characters$/],

@@ -84,19 +84,11 @@ export interface RequestOptions {
   raw?: RequestInit["body"];
 }
 
-/** A fresh database and app for one test file, closed after the file. */
-export async function setupApp(overrides: Partial<AppOptions["config"]> = {}, log: Logger = silentLog) {
-  const database = await freshDatabase();
-  const options: AppOptions = { config: { ...testConfig(), ...overrides }, database, log };
-  const app = createApp(options);
-  let closed = false;
-  afterAll(() => (closed ? undefined : database.close()));
-  database.close = ((close) => () => {
-    closed = true;
-    return close();
-  })(database.close);
+type TestApp = ReturnType<typeof createApp>;
 
-  async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse<T>> {
+/** Sends requests to an app through `app.handle`, JSON in and out. */
+export function requester(app: TestApp) {
+  return async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     let body: RequestInit["body"] = options.raw;
     if (options.body !== undefined) {
@@ -111,7 +103,27 @@ export async function setupApp(overrides: Partial<AppOptions["config"]> = {}, lo
       parsed = JSON.parse(text);
     } catch {}
     return { status: response.status, headers: response.headers, body: parsed as T, text };
-  }
+  };
+}
+
+/** Another app over an existing database, e.g. with other signing keys. */
+export function appOn(database: Database, overrides: Partial<AppOptions["config"]> = {}) {
+  const app = createApp({ config: { ...testConfig(), ...overrides }, database, log: silentLog });
+  return { app, request: requester(app) };
+}
+
+/** A fresh database and app for one test file, closed after the file. */
+export async function setupApp(overrides: Partial<AppOptions["config"]> = {}, log: Logger = silentLog) {
+  const database = await freshDatabase();
+  const options: AppOptions = { config: { ...testConfig(), ...overrides }, database, log };
+  const app = createApp(options);
+  let closed = false;
+  afterAll(() => (closed ? undefined : database.close()));
+  database.close = ((close) => () => {
+    closed = true;
+    return close();
+  })(database.close);
+  const request = requester(app);
 
   let counter = 0;
   const uniqueEmail = (prefix = "user") => `${prefix}${++counter}-${crypto.randomUUID().slice(0, 6)}@example.com`;

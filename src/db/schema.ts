@@ -53,9 +53,11 @@ export const sessions = pgTable(
     lastUsedAt: timestamptz("last_used_at").notNull().defaultNow(),
     userAgent: text("user_agent").notNull().default(""),
     ip: text("ip"),
+    // When its newest refresh token expires: past this, the login is over.
+    expiresAt: timestamptz("expires_at").notNull(),
     revokedAt: timestamptz("revoked_at"),
   },
-  (table) => [index("sessions_user_id_idx").on(table.userId)],
+  (table) => [index("sessions_user_id_idx").on(table.userId), index("sessions_expires_at_idx").on(table.expiresAt)],
 );
 
 export const refreshTokens = pgTable(
@@ -76,6 +78,7 @@ export const refreshTokens = pgTable(
   (table) => [
     uniqueIndex("refresh_tokens_token_hash_key").on(table.tokenHash),
     index("refresh_tokens_session_id_idx").on(table.sessionId),
+    index("refresh_tokens_expires_at_idx").on(table.expiresAt),
   ],
 );
 

@@ -16,8 +16,6 @@ export const adminModule = (context: AppContext) => {
     tags: ["admin"],
     description:
       "Send some of the settings. All or nothing: one unknown key or bad value is a 400 naming it, and nothing is written. Takes effect for the next token issued, on every instance within a few seconds.",
-    requestBody: AdminModel.settingsUpdateDoc,
-    responses: { 200: AdminModel.settingsDoc },
   };
 
   return new Elysia({ prefix: "/api/admin", tags: ["admin"] })
@@ -25,7 +23,7 @@ export const adminModule = (context: AppContext) => {
     .get("/config/", () => settings.current(), {
       role: "superuser",
       response: { 200: AdminModel.settings, ...errorResponses(401, 403) },
-      detail: { summary: "Read the runtime settings", tags: ["admin"], responses: { 200: AdminModel.settingsDoc } },
+      detail: { summary: "Read the runtime settings", tags: ["admin"] },
     })
     .put("/config/", ({ body, user }) => settings.update(parseSettingsUpdate(body), user.id), {
       ...change,

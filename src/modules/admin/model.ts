@@ -1,17 +1,24 @@
 import { t } from "elysia";
-import { settingsJsonSchema } from "../../settings";
+import { DEFAULT_SETTINGS, SETTING_DEFINITIONS } from "../../settings";
+
+/** The runtime settings as an Elysia schema, derived from their one definition in settings.ts. */
+const Settings = t.Object(
+  Object.fromEntries(
+    Object.entries(SETTING_DEFINITIONS).map(([key, { default: fallback, minimum, maximum, description }]) => [
+      key,
+      typeof fallback === "boolean"
+        ? t.Boolean({ description, default: fallback })
+        : t.Number({ multipleOf: 1, minimum, maximum, description, default: fallback }),
+    ]),
+  ),
+  { examples: [DEFAULT_SETTINGS] },
+);
 
 export const AdminModel = {
-  // Settings are validated by `parseSettingsUpdate` (typebox), which names each bad key;
-  // this route schema only requires a JSON object, the OpenAPI entries show the real one.
-  settingsUpdate: t.Record(t.String(), t.Unknown()),
-  settings: t.Record(t.String(), t.Union([t.Number({ multipleOf: 1 }), t.Boolean()])),
-  settingsUpdateDoc: {
-    required: true,
-    content: { "application/json": { schema: settingsJsonSchema(true) } },
-  },
-  settingsDoc: {
-    description: "Every runtime setting, as a flat object.",
-    content: { "application/json": { schema: settingsJsonSchema(false) } },
-  },
+  settings: Settings,
+  // Checked by `parseSettingsUpdate` (typebox), which names every unknown key and bad value.
+  settingsUpdate: t.Record(t.String(), t.Unknown(), {
+    description: `Some of the settings (${Object.keys(SETTING_DEFINITIONS).join(", ")}); see the response schema for types and bounds.`,
+    examples: [{ access_token_lifetime: 300, refresh_reuse_interval: 10 }],
+  }),
 };

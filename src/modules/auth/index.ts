@@ -1,12 +1,24 @@
 import { Elysia } from "elysia";
 import { clientIp } from "../../client-info";
 import type { AppContext } from "../../context";
-import { errorResponses } from "../../errors";
+import { ApiError, errorResponses } from "../../errors";
+import { authGuard, authenticateAccessToken } from "../../guard";
 import { PublicUser, normalizeEmail, toPublicUser } from "../users/model";
 import { AuthModel } from "./model";
 
-export const authModule = ({ auth, users, config }: AppContext) =>
-  new Elysia({ prefix: "/api", tags: ["auth"] })
+export const authModule = (context: AppContext) => {
+  const { auth, users, config } = context;
+  return new Elysia({ prefix: "/api", tags: ["auth"] })
+    .use(authGuard(context))
+    .get(
+      "/",
+      ({ user }) => ({ name: "authd", api_version: "1", message: `Authenticated as ${user.email}.` }),
+      {
+        auth: true,
+        response: { 200: AuthModel.ping, ...errorResponses(401) },
+        detail: { summary: "Ping: check an access token against the API", tags: ["auth"] },
+      },
+    )
     .post(
       "/register/",
       async ({ body, set }) => {
@@ -57,4 +69,22 @@ export const authModule = ({ auth, users, config }: AppContext) =>
         response: { 200: AuthModel.loggedOut, ...errorResponses(400, 401) },
         detail: { summary: "Log out: revoke the session of a refresh token", tags: ["auth"] },
       },
+    )
+    .post(
+      "/token/verify/",
+      async ({ body }) => {
+        if (!(await authenticateAccessToken(context, body.token)))
+          throw new ApiError("token_not_valid", "Token is invalid or expired.");
+        return {};
+      },
+      {
+        body: AuthModel.verify,
+        response: { 200: AuthModel.verified, ...errorResponses(400, 401) },
+        detail: {
+          summary: "Check an access token",
+          description: "200 `{}` when the token is valid (signature, expiry, live session, active user); 401 `token_not_valid` otherwise.",
+          tags: ["auth"],
+        },
+      },
     );
+};

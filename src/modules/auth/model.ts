@@ -41,4 +41,11 @@ export const AuthModel = {
     },
   ),
   loggedOut: t.Object({ success: t.String({ examples: ["User logged out."] }) }),
+  verify: t.Object({ token: t.String({ minLength: 1, maxLength: 4096, description: "An access token." }) }),
+  verified: t.Object({}, { description: "An empty object: the token is valid." }),
+  ping: t.Object({
+    name: t.String({ examples: ["authd"] }),
+    api_version: t.String({ examples: ["1"] }),
+    message: t.String({ examples: ["Authenticated as ada@example.com."] }),
+  }),
 };

@@ -5,7 +5,8 @@ import { ApiError } from "../../errors";
 import type { PasswordHasher } from "../../passwords";
 import type { RateLimiter } from "../../rate-limit";
 import type { SettingsStore } from "../../settings";
-import { type AccessTokens, hashOpaqueToken, newOpaqueToken } from "../../tokens";
+import { type AccessTokens, hashOpaqueToken, newOpaqueToken, successorOf } from "../../tokens";
+import type { SessionService } from "../sessions/service";
 import type { UserService } from "../users/service";
 
 export interface ClientInfo {
@@ -27,60 +28,73 @@ const invalidRefreshToken = () => new ApiError("token_not_valid", "Token is inva
 
 const secondsFromNow = (seconds: number) => sql`now() + make_interval(secs => ${seconds})`;
 
+export interface AuthDependencies {
+  db: Db;
+  users: UserService;
+  sessions: SessionService;
+  passwords: PasswordHasher;
+  settings: SettingsStore;
+  accessTokens: AccessTokens;
+  rateLimiter: RateLimiter;
+  /** Keys the derivation of successor refresh tokens (see `successorOf`). */
+  refreshKey: string;
+}
+
 export class AuthService {
-  constructor(
-    private readonly db: Db,
-    private readonly users: UserService,
-    private readonly passwords: PasswordHasher,
-    private readonly settings: SettingsStore,
-    private readonly accessTokens: AccessTokens,
-    private readonly rateLimiter: RateLimiter,
-  ) {}
+  constructor(private readonly deps: AuthDependencies) {}
 
   /**
    * Same answer, and about the same time, for an unknown email, a wrong password or an
    * inactive account. Failures count per account and IP; past the limit, 429 before any hashing.
    */
   async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
+    const { db, passwords, rateLimiter } = this.deps;
     const normalizedEmail = email.trim().toLowerCase();
-    const settings = await this.settings.current();
+    const settings = await this.deps.settings.current();
     const limitKey = `login:${normalizedEmail}|${client.ip ?? ""}`;
-    await this.rateLimiter.assertAllowed(limitKey, settings.login_rate_limit);
+    await rateLimiter.assertAllowed(limitKey, settings.login_rate_limit);
 
-    const user = await this.users.findByEmail(normalizedEmail);
-    const passwordMatches = user
-      ? await this.passwords.verify(password, user.passwordHash)
-      : await this.passwords.verifyDecoy(password);
+    const user = await this.deps.users.findByEmail(normalizedEmail);
+    const passwordMatches = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyDecoy(password);
     if (!user || !passwordMatches || !user.isActive) {
-      if (settings.login_rate_limit > 0) await this.rateLimiter.recordFailure(limitKey, settings.login_rate_limit_window);
+      if (settings.login_rate_limit > 0) await rateLimiter.recordFailure(limitKey, settings.login_rate_limit_window);
       throw invalidCredentials();
     }
     if (settings.require_email_verification && !user.emailVerifiedAt)
       throw new ApiError("email_not_verified", "Verify your email address before logging in.");
-    await this.rateLimiter.reset(limitKey);
+    await rateLimiter.reset(limitKey);
 
     const refreshToken = newOpaqueToken();
-    await this.db.transaction(async (tx) => {
+    const sessionId = await db.transaction(async (tx) => {
       const [session] = await tx
         .insert(sessions)
-        .values({ userId: user.id, userAgent: client.userAgent, ip: client.ip })
+        .values({
+          userId: user.id,
+          userAgent: client.userAgent,
+          ip: client.ip,
+          expiresAt: secondsFromNow(settings.refresh_token_lifetime),
+        })
         .returning({ id: sessions.id });
       await this.storeRefreshToken(tx, session!.id, refreshToken, settings.refresh_token_lifetime);
       await tx.update(users).set({ lastLogin: sql`now()` }).where(eq(users.id, user.id));
+      return session!.id;
     });
-    return this.tokenPair(user.id, refreshToken, settings.access_token_lifetime);
+    return this.tokenPair(user.id, sessionId, refreshToken, settings.access_token_lifetime);
   }
 
   /**
    * Rotates a refresh token. Marking it used is one conditional UPDATE, so of any number of
-   * concurrent refreshes exactly one wins; a token presented after it was used is taken as
-   * stolen and its whole session is revoked.
+   * concurrent refreshes exactly one rotates it. Presented again within refresh_reuse_interval
+   * it gets the same successor (tabs racing end up holding one live token); later, it is taken
+   * as stolen and its whole session is revoked.
    */
   async refresh(presented: string): Promise<TokenPair> {
-    const settings = await this.settings.current();
+    const { db, sessions: sessionService } = this.deps;
+    const settings = await this.deps.settings.current();
     const tokenHash = hashOpaqueToken(presented);
-    const successor = newOpaqueToken();
-    const outcome = await this.db.transaction(async (tx) => {
+    const successor = successorOf(presented, this.deps.refreshKey);
+
+    const outcome = await db.transaction(async (tx) => {
       const [consumed] = await tx
         .update(refreshTokens)
         .set({ usedAt: sql`now()` })
@@ -93,43 +107,42 @@ export class AuthService {
         )
         .returning({ sessionId: refreshTokens.sessionId });
 
-      if (!consumed) {
-        const [known] = await tx
-          .select({ sessionId: refreshTokens.sessionId, usedAt: refreshTokens.usedAt })
-          .from(refreshTokens)
-          .where(eq(refreshTokens.tokenHash, tokenHash));
-        if (!known?.usedAt) return { kind: "invalid" } as const;
-        await this.revokeSession(tx, known.sessionId);
-        return { kind: "reused" } as const;
+      if (consumed) {
+        const owner = await this.touchLiveSession(tx, consumed.sessionId, settings.refresh_token_lifetime);
+        if (!owner) return { kind: "invalid" } as const;
+        await this.storeRefreshToken(tx, consumed.sessionId, successor, settings.refresh_token_lifetime);
+        return { kind: "rotated", ...owner } as const;
       }
 
-      const [owner] = await tx
-        .update(sessions)
-        .set({ lastUsedAt: sql`now()` })
-        .from(users)
-        .where(
-          and(
-            eq(sessions.id, consumed.sessionId),
-            isNull(sessions.revokedAt),
-            eq(users.id, sessions.userId),
-            eq(users.isActive, true),
-          ),
-        )
-        .returning({ userId: sessions.userId });
-      if (!owner) return { kind: "invalid" } as const;
-      await this.storeRefreshToken(tx, consumed.sessionId, successor, settings.refresh_token_lifetime);
-      return { kind: "rotated", userId: owner.userId } as const;
+      // clock_timestamp(), not now(): now() is when this transaction began, possibly before
+      // the winner's, whose used_at would then look younger than it is.
+      const grace = settings.refresh_reuse_interval;
+      const [spent] = await tx
+        .select({
+          sessionId: refreshTokens.sessionId,
+          inGrace: grace > 0 ? sql<boolean>`${refreshTokens.usedAt} > clock_timestamp() - make_interval(secs => ${grace})` : sql<boolean>`false`,
+        })
+        .from(refreshTokens)
+        .where(and(eq(refreshTokens.tokenHash, tokenHash), sql`${refreshTokens.usedAt} is not null`));
+      if (!spent) return { kind: "invalid" } as const;
+      if (spent.inGrace) {
+        // The successor was stored by the refresh that spent this token, in the same transaction.
+        const owner = await this.touchLiveSession(tx, spent.sessionId, settings.refresh_token_lifetime);
+        return owner ? ({ kind: "rotated", ...owner } as const) : ({ kind: "invalid" } as const);
+      }
+      await sessionService.revoke(spent.sessionId, tx);
+      return { kind: "reused" } as const;
     });
 
     if (outcome.kind === "reused")
       throw new ApiError("token_reused", "Refresh token was already used; the session has been revoked.");
     if (outcome.kind === "invalid") throw invalidRefreshToken();
-    return this.tokenPair(outcome.userId, successor, settings.access_token_lifetime);
+    return this.tokenPair(outcome.userId, outcome.sessionId, successor, settings.access_token_lifetime);
   }
 
   /** Revokes the session that a live refresh token belongs to. */
   async logout(presented: string): Promise<void> {
-    const liveToken = this.db
+    const liveToken = this.deps.db
       .select({ sessionId: refreshTokens.sessionId })
       .from(refreshTokens)
       .where(
@@ -139,12 +152,23 @@ export class AuthService {
           gt(refreshTokens.expiresAt, sql`now()`),
         ),
       );
-    const revoked = await this.db
+    const revoked = await this.deps.db
       .update(sessions)
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sessions.id, sql`(${liveToken})`), isNull(sessions.revokedAt)))
       .returning({ id: sessions.id });
     if (!revoked.length) throw invalidRefreshToken();
+  }
+
+  /** Marks a live session (of an active user) used and extends it; undefined when it is not live. */
+  private async touchLiveSession(tx: Tx, sessionId: string, refreshLifetime: number) {
+    const [owner] = await tx
+      .update(sessions)
+      .set({ lastUsedAt: sql`now()`, expiresAt: secondsFromNow(refreshLifetime) })
+      .from(users)
+      .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), eq(users.id, sessions.userId), eq(users.isActive, true)))
+      .returning({ userId: sessions.userId, sessionId: sessions.id });
+    return owner;
   }
 
   private async storeRefreshToken(tx: Tx, sessionId: string, token: string, lifetime: number) {
@@ -155,19 +179,8 @@ export class AuthService {
     });
   }
 
-  /**
-   * Revokes every token of a login: its refresh tokens are valid only while the session is.
-   * Lock order everywhere is refresh-token row, then session row; this touches only the latter.
-   */
-  private async revokeSession(tx: Tx, sessionId: string) {
-    await tx
-      .update(sessions)
-      .set({ revokedAt: sql`now()` })
-      .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
-  }
-
-  private async tokenPair(userId: number, refreshToken: string, accessLifetime: number): Promise<TokenPair> {
-    const access = await this.accessTokens.issue(userId, accessLifetime);
+  private async tokenPair(userId: number, sessionId: string, refreshToken: string, accessLifetime: number): Promise<TokenPair> {
+    const access = await this.deps.accessTokens.issue(userId, sessionId, accessLifetime);
     return { access_token: access.token, refresh_token: refreshToken, token_type: "Bearer", expires_in: access.expiresIn };
   }
 }

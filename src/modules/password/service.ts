@@ -1,0 +1,25 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { type User, users } from "../../db/schema";
+import { validationError } from "../../errors";
+import type { PasswordHasher } from "../../passwords";
+import type { SessionService } from "../sessions/service";
+
+export class PasswordService {
+  constructor(
+    private readonly db: Db,
+    private readonly passwords: PasswordHasher,
+    private readonly sessions: SessionService,
+  ) {}
+
+  /** Sets a new password after checking the old one; every other session of the user ends. */
+  async change(user: User, currentSessionId: string, oldPassword: string, newPassword: string): Promise<number> {
+    if (!(await this.passwords.verify(oldPassword, user.passwordHash)))
+      throw validationError({ old_password: ["Your old password was entered incorrectly."] });
+    const passwordHash = await this.passwords.hash(newPassword);
+    return this.db.transaction(async (tx) => {
+      await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id));
+      return this.sessions.revokeAllOf(user.id, { except: currentSessionId, executor: tx });
+    });
+  }
+}
