@@ -1,8 +1,18 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
+import { FormatRegistry } from "elysia/type-system";
+import { fullFormats } from "elysia/type-system/format";
 import swaggerBundlePath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import swaggerCssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import packageJson from "../../../package.json";
+
+// Importing @elysiajs/openapi replaces TypeBox's global string-format checkers (email, uuid,
+// url, ...) with valibot/Zod ones that build a schema on every call: a large share of the CPU
+// of each validated request. Put Elysia's own regex checkers back.
+for (const [name, check] of Object.entries(fullFormats)) {
+  if (check instanceof RegExp) FormatRegistry.Set(name, (value) => check.test(value));
+  else if (typeof check === "function") FormatRegistry.Set(name, check as (value: string) => boolean);
+}
 
 const SPEC_URL = "/api-doc/json";
 
