@@ -23,7 +23,8 @@ Usage:
   authd --help | --version
 
 Environment: PORT (3000), HOST (0.0.0.0), DATABASE_URL (unset: embedded PostgreSQL in DATA_DIR),
-DATA_DIR (./authd-data), JWT_SECRET (>= 32 bytes; required with DATABASE_URL), CORS_ORIGINS,
+DATA_DIR (./authd-data), JWT_SECRET (>= 32 bytes; required with DATABASE_URL), JWT_SECRET_PREVIOUS,
+JWT_ALGORITHM (HS256 | EdDSA | ES256), JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, CORS_ORIGINS,
 TRUST_PROXY, LOG_LEVEL (info), SMTP_URL, MAIL_FROM, PASSWORD_MEMORY_COST, PASSWORD_TIME_COST,
 MAX_BODY_BYTES, STARTUP_TIMEOUT (60), SHUTDOWN_TIMEOUT (10). Docs: http://localhost:3000/api-doc
 `;
