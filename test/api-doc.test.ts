@@ -29,6 +29,13 @@ describe("/api-doc", () => {
       ["patch", "/api/admin/config/"],
       ["get", "/healthz"],
       ["get", "/readyz"],
+      ["get", "/api/"],
+      ["post", "/api/token/verify/"],
+      ["get", "/api/sessions/"],
+      ["delete", "/api/sessions/{id}/"],
+      ["post", "/api/logout-all/"],
+      ["post", "/api/password/change/"],
+      ["get", "/.well-known/jwks.json"],
     ];
     for (const [method, path] of operations) {
       const operation = spec.paths[path!]?.[method!];
@@ -38,7 +45,7 @@ describe("/api-doc", () => {
       expect(Object.keys(operation.responses).length).toBeGreaterThan(0);
     }
     expect(spec.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
-    for (const [method, path] of [["get", "/api/me/"], ["patch", "/api/admin/config/"]])
+    for (const [method, path] of [["get", "/api/me/"], ["patch", "/api/admin/config/"], ["delete", "/api/sessions/{id}/"], ["post", "/api/password/change/"]])
       expect(spec.paths[path!][method!].security).toEqual([{ bearerAuth: [] }]);
     expect(spec.paths["/api/login/"].post.security).toBeUndefined();
     expect(spec.paths["/api/register/"].post.requestBody.content["application/json"].schema.required).toEqual([

@@ -47,7 +47,8 @@ export const docsModule = () =>
         path: "/api-doc",
         specPath: SPEC_URL,
         provider: null,
-        exclude: { paths: [/^\/api-doc/] },
+        // staticFile: false, or /.well-known/jwks.json (a ".json" path) would be left out.
+        exclude: { paths: [/^\/api-doc/], staticFile: false },
         documentation: {
           info: {
             title: "authd",
