@@ -3,7 +3,7 @@ import type { AppConfig } from "./config";
 import type { AppContext } from "./context";
 import type { Database } from "./db/client";
 import { errorHandler } from "./errors";
-import { httpPolicy } from "./http-policy";
+import { SECURITY_HEADERS, httpPolicy } from "./http-policy";
 import { type Logger, createLogger, errorFields } from "./logger";
 import { adminModule } from "./modules/admin";
 import { authModule } from "./modules/auth";
@@ -35,7 +35,7 @@ export function createContext({ config, database, log }: AppOptions): AppContext
   const passwords = new PasswordHasher(config.passwordCost);
   const accessTokens = accessTokensFor(config);
   const users = new UserService(db, passwords);
-  const sessions = new SessionService(db);
+  const sessions = new SessionService(database);
   const auth = new AuthService({
     db,
     users,
@@ -65,7 +65,8 @@ export function createContext({ config, database, log }: AppOptions): AppContext
 export function createApp(options: AppOptions) {
   const context = createContext(options);
   return new Elysia()
-    .use(requestLog(context.log))
+    .headers(SECURITY_HEADERS)
+    .use(requestLog(context.log, context.config.logLevel))
     .use(errorHandler((message, error) => context.log.error(message, errorFields(error))))
     .use(httpPolicy(context.config))
     .use(docsModule())

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { AppConfig } from "./config";
 import { ApiError } from "./errors";
 
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   "x-content-type-options": "nosniff",
@@ -21,16 +21,16 @@ const tooLarge = (limit: number) =>
 const isJson = (contentType: string) => /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
 
 /**
- * Cross-cutting HTTP rules: security headers and CORS on every response, JSON-only bodies
- * with a size limit, each failure in the one error shape.
+ * Cross-cutting HTTP rules: CORS, JSON-only bodies with a size limit, each failure in the one
+ * error shape. (SECURITY_HEADERS are set as the app's default headers in app.ts: compiled into
+ * every route, cheaper than a hook per request.)
  */
 export const httpPolicy = ({ corsOrigins, maxBodyBytes }: Pick<AppConfig, "corsOrigins" | "maxBodyBytes">) => {
   const allowedOrigins = new Set(corsOrigins);
 
   return new Elysia({ name: "http-policy" })
     .onRequest(({ request, set }) => {
-      Object.assign(set.headers, SECURITY_HEADERS);
-      const origin = request.headers.get("origin");
+      const origin = allowedOrigins.size ? request.headers.get("origin") : null;
       const corsAllowed = origin !== null && allowedOrigins.has(origin);
       if (corsAllowed) {
         set.headers["access-control-allow-origin"] = origin;

@@ -18,6 +18,12 @@ export interface Database {
   db: Db;
   kind: "postgres" | "pglite";
   close(): Promise<void>;
+  /**
+   * A server-side prepared statement run straight on the driver, for the one query on every
+   * authenticated request: Drizzle's execute adds several async layers (~8 µs a call, 30% of
+   * GET /api/me/). Rows come back keyed by the column aliases of `text`.
+   */
+  prepareRaw<Row>(text: string): (params: unknown[]) => Promise<Row[]>;
 }
 
 export type DatabaseTarget =
@@ -31,6 +37,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       db: drizzlePostgres(client, { schema }) as unknown as Db,
       kind: "postgres",
       close: () => client.end({ timeout: 5 }),
+      prepareRaw: <Row>(text: string) => (params: unknown[]) =>
+        client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }) as unknown as Promise<Row[]>,
     };
   }
   // PGlite does not create parent directories of its data dir itself.
@@ -44,6 +52,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     db: drizzlePglite(client, { schema }) as unknown as Db,
     kind: "pglite",
     close: () => client.close(),
+    prepareRaw: <Row>(text: string) => async (params: unknown[]) => (await client.query<Row>(text, params)).rows,
   };
 }
 

@@ -1,5 +1,5 @@
-import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import { and, desc, eq, getTableColumns, gt, isNull, ne, sql } from "drizzle-orm";
+import type { Database, Db } from "../../db/client";
 import { type User, sessions, users } from "../../db/schema";
 
 /** A database handle or an open transaction: revocation joins the caller's transaction. */
@@ -7,30 +7,40 @@ type Executor = Pick<Db, "update">;
 
 const isLive = and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));
 
+const userColumns = Object.entries(getTableColumns(users));
+
+/** A raw row to a User, each value decoded by its Drizzle column (as Drizzle's own mapper does). */
+function userFromRow(row: Record<string, unknown>): User {
+  const user: Record<string, unknown> = {};
+  for (const [key, column] of userColumns) {
+    const value = row[key];
+    user[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return user as User;
+}
+
 /** Logins ("devices"): which are live, and revoking them, which ends every token of that login. */
 export class SessionService {
-  private readonly activeUser;
+  private readonly activeUser: (params: [string, number]) => Promise<Record<string, unknown>[]>;
+  private readonly db: Db;
 
-  constructor(private readonly db: Db) {
-    // The bearer guard's one query per request: primary-key lookups of the session and its user.
-    this.activeUser = db
-      .select({ user: users })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(
-        and(
-          eq(sessions.id, sql.placeholder("sessionId")),
-          eq(sessions.userId, sql.placeholder("userId")),
-          isNull(sessions.revokedAt),
-          eq(users.isActive, true),
-        ),
-      )
-      .prepare("active_session_user");
+  constructor(database: Database) {
+    this.db = database.db;
+    // The bearer guard's one query per request: two primary-key lookups, as a raw prepared
+    // statement whose select list (aliased to User's keys) is generated from the Drizzle table.
+    const select = Object.entries(getTableColumns(users))
+      .map(([key, column]) => `u."${column.name}" as "${key}"`)
+      .join(", ");
+    this.activeUser = database.prepareRaw(
+      `select ${select} from sessions s join users u on u.id = s.user_id
+       where s.id = $1 and s.user_id = $2 and s.revoked_at is null and u.is_active`,
+    );
   }
 
   /** The user behind a live session of theirs, if the user is still active. */
   async activeSessionUser(sessionId: string, userId: number): Promise<User | undefined> {
-    return (await this.activeUser.execute({ sessionId, userId }))[0]?.user;
+    const [row] = await this.activeUser([sessionId, userId]);
+    return row && userFromRow(row);
   }
 
   async listLive(userId: number) {

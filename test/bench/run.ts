@@ -1,0 +1,270 @@
+/**
+ * `bun run bench`: the compiled binary on a fresh PostgreSQL database under wrk, each scenario
+ * beside its ceiling measured in the same run on the same machine. Run on demand, never in CI.
+ *
+ * Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_SECONDS
+ * (per scenario, default 10), AUTHD_BINARY (skip the build), BENCH_OUT (JSON, default
+ * dist/bench.json), BENCH_ONLY (comma-separated scenario names to run, for quick iterations).
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { createServerDatabase } from "../helpers";
+
+const ROOT = join(import.meta.dir, "../..");
+const SERVER_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 3;
+const SECRET = "bench-secret-of-at-least-thirty-two-bytes!!";
+const PASSWORD = "bench-password-1";
+const ACCOUNTS = 64;
+const work = mkdtempSync(join(tmpdir(), "authd-bench-"));
+
+const log = (message: string) => console.error(`[bench] ${message}`);
+
+async function run(command: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+  const child = Bun.spawn(command, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdout: "pipe", stderr: "pipe" });
+  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  if (code !== 0) throw new Error(`${command.join(" ")} exited ${code}: ${stderr || stdout}`);
+  return stdout;
+}
+
+async function ensureWrk() {
+  if (Bun.which("wrk")) return;
+  log("installing wrk (Debian package)");
+  await run(["sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk"]);
+}
+
+async function waitFor(url: string) {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await Bun.sleep(25);
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+/** Samples a process's resident memory every 100 ms; `stop()` gives the peak in MiB. */
+function rssSampler(pid: number) {
+  let peak = 0;
+  const sample = () => {
+    try {
+      const kib = Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+      peak = Math.max(peak, kib / 1024);
+    } catch {}
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak;
+  };
+}
+
+interface WrkResult {
+  requests: number;
+  duration_us: number;
+  non2xx: number;
+  socket_errors: number;
+  p50_us: number;
+  p99_us: number;
+  max_us: number;
+}
+
+async function wrk(url: string, script: string, args: string[], { connections = 64, threads = 2, seconds = SECONDS } = {}) {
+  const scriptPath = join(work, `${script}.lua`);
+  await Bun.write(scriptPath, `${await Bun.file(join(import.meta.dir, "wrk", `${script}.lua`)).text()}\n${await Bun.file(join(import.meta.dir, "wrk", "report.lua")).text()}`);
+  const output = await run(["wrk", `-t${threads}`, `-c${connections}`, `-d${seconds}s`, "--latency", "-s", scriptPath, url, "--", ...args]);
+  const result = JSON.parse(output.trim().split("\n").at(-1)!) as WrkResult;
+  return { ...result, rps: result.requests / (result.duration_us / 1e6) };
+}
+
+const port = 21_000 + Math.floor(Math.random() * 20_000);
+const base = `http://127.0.0.1:${port}`;
+
+async function main() {
+  await ensureWrk();
+  let binary = process.env.AUTHD_BINARY;
+  if (!binary) {
+    log("building the binary");
+    await run(["bun", "run", "build"]);
+    binary = join(ROOT, "dist/authd");
+  }
+  const database = await createServerDatabase(SERVER_URL);
+  const env = {
+    DATABASE_URL: database.url,
+    JWT_SECRET: SECRET,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+  };
+  const results: Record<string, unknown> = {};
+  let server: ReturnType<typeof Bun.spawn> | undefined;
+  try {
+    await run([binary, "createsuperuser", "--email", "admin@example.com", "--password", PASSWORD], { env, cwd: work });
+    server = Bun.spawn([binary, "serve"], { cwd: work, env: { ...process.env, ...env }, stdout: "ignore", stderr: "inherit" });
+    await waitFor(`${base}/healthz`);
+    const post = (path: string, body: unknown, token?: string, method = "POST") =>
+      fetch(`${base}${path}`, {
+        method,
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      }).then(async (response) => {
+        if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+        return response.json() as Promise<any>;
+      });
+
+    log("seeding");
+    const admin = await post("/api/login/", { email: "admin@example.com", password: PASSWORD });
+    await post("/api/admin/config/", { access_token_lifetime: 3600, login_rate_limit: 0 }, admin.access_token, "PATCH");
+    const emails = Array.from({ length: ACCOUNTS }, (_, i) => `seed-${i}@example.com`);
+    for (let i = 0; i < emails.length; i += 8)
+      await Promise.all(emails.slice(i, i + 8).map((email) => post("/api/register/", { email, password: PASSWORD })));
+    const accountsFile = join(work, "accounts.txt");
+    await Bun.write(accountsFile, emails.map((email) => `${email} ${PASSWORD}`).join("\n"));
+    const { access_token: meToken } = await post("/api/login/", { email: emails[0], password: PASSWORD });
+
+    // Refresh tokens issued straight into the database, as logins would (hash only), one
+    // session each: thousands of logins would take minutes of argon2 work.
+    const sql = postgres(database.url, { max: 4, onnotice: () => {} });
+    const [{ id: userId }] = (await sql`select id from users where email = ${emails[0]!}`) as unknown as [{ id: number }];
+    async function tokenPool(count: number, name: string) {
+      const tokens = Array.from({ length: count }, () => crypto.randomUUID());
+      for (let i = 0; i < tokens.length; i += 5000) {
+        const slice = tokens.slice(i, i + 5000).map((token) => ({ token, session: crypto.randomUUID() }));
+        await sql`insert into sessions ${sql(slice.map(({ session }) => ({ id: session, user_id: userId, expires_at: sql`now() + interval '30 days'` as never })))}`;
+        await sql`insert into refresh_tokens ${sql(
+          slice.map(({ token, session }) => ({
+            session_id: session,
+            token_hash: createHash("sha256").update(token).digest("hex"),
+            expires_at: sql`now() + interval '30 days'` as never,
+          })),
+        )}`;
+      }
+      const file = join(work, `${name}.txt`);
+      await Bun.write(file, tokens.join("\n"));
+      return file;
+    }
+    const warmupPool = await tokenPool(30_000, "refresh-warmup");
+    const refreshPool = await tokenPool(Math.max(60_000, SECONDS * 9_000), "refresh");
+    await sql.end();
+
+    const only = process.env.BENCH_ONLY?.split(",");
+    const scenario = async (name: string, go: () => Promise<WrkResult & { rps: number }>, warmup?: () => Promise<unknown>) => {
+      if (only && !only.some((part) => name.includes(part))) return;
+      log(name);
+      if (warmup) await warmup();
+      const stopSampling = rssSampler(server!.pid);
+      const result = await go();
+      results[name] = { ...result, peak_rss_mib: stopSampling() };
+    };
+
+    await scenario(
+      "GET /api/me/",
+      () => wrk(`${base}/api/me/`, "me", [meToken]),
+      () => wrk(`${base}/api/me/`, "me", [meToken], { seconds: WARMUP_SECONDS }),
+    );
+    await scenario(
+      "POST /api/refresh/",
+      () => wrk(`${base}/api/refresh/`, "refresh", [refreshPool, "2"]),
+      () => wrk(`${base}/api/refresh/`, "refresh", [warmupPool, "2"], { seconds: WARMUP_SECONDS }),
+    );
+    await scenario(
+      "POST /api/login/",
+      () => wrk(`${base}/api/login/`, "login", [accountsFile], { connections: 16 }),
+      () => wrk(`${base}/api/login/`, "login", [accountsFile], { connections: 16, seconds: WARMUP_SECONDS }),
+    );
+    await scenario("POST /api/register/", () => wrk(`${base}/api/register/`, "register", [`r${Date.now()}`], { connections: 16 }));
+    await scenario("GET /api/me/ while login is saturated", async () => {
+      const login = wrk(`${base}/api/login/`, "login", [accountsFile], { connections: 16, seconds: SECONDS + 2 });
+      await Bun.sleep(1000);
+      const me = await wrk(`${base}/api/me/`, "me", [meToken], { connections: 4, threads: 1 });
+      const loginResult = await login;
+      results["POST /api/login/ (beside the GET /api/me/ above)"] = loginResult;
+      return me;
+    });
+  } finally {
+    server?.kill("SIGTERM");
+    await server?.exited;
+    await database.drop();
+  }
+
+  log("ceiling: Bun.serve + HS256 verify + prepared primary-key SELECT");
+  const ceilingDatabase = await createServerDatabase(SERVER_URL);
+  try {
+    const sql = postgres(ceilingDatabase.url, { max: 1, onnotice: () => {} });
+    await sql`create table users (id serial primary key, email text not null, username text not null default '', first_name text not null default '', last_name text not null default '')`;
+    const [{ id }] = (await sql`insert into users (email) values ('ceiling@example.com') returning id`) as unknown as [{ id: number }];
+    await sql.end();
+    const { SignJWT } = await import("jose");
+    const token = await new SignJWT({ user_id: id, sub: String(id) })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode(SECRET));
+    const ceiling = Bun.spawn(["bun", join(import.meta.dir, "ceiling-me.ts")], {
+      env: { ...process.env, PORT: String(port), DATABASE_URL: ceilingDatabase.url, JWT_SECRET: SECRET },
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    try {
+      await Bun.sleep(300);
+      await wrk(`${base}/`, "me", [token], { seconds: WARMUP_SECONDS });
+      const stopSampling = rssSampler(ceiling.pid);
+      results["ceiling: GET /api/me/"] = { ...(await wrk(`${base}/`, "me", [token])), peak_rss_mib: stopSampling() };
+    } finally {
+      ceiling.kill();
+      await ceiling.exited;
+    }
+  } finally {
+    await ceilingDatabase.drop();
+  }
+
+  log("ceiling: Bun.password.verify at the configured cost");
+  results["ceiling: Bun.password.verify"] = JSON.parse(
+    await run(["bun", join(import.meta.dir, "ceiling-hash.ts")], { env: { SECONDS: String(Math.min(SECONDS, 5)) } }),
+  );
+
+  report(results);
+}
+
+function report(results: Record<string, any>) {
+  const meCeiling = results["ceiling: GET /api/me/"].rps as number;
+  const hashCeiling = results["ceiling: Bun.password.verify"].verifies_per_s as number;
+  const ceilingOf: Record<string, number | undefined> = {
+    "GET /api/me/": meCeiling,
+    "POST /api/login/": hashCeiling,
+    "POST /api/register/": hashCeiling,
+    "POST /api/login/ (beside the GET /api/me/ above)": hashCeiling,
+  };
+  const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
+  const lines = [
+    "| scenario | req/s | p50 | p99 | non-2xx | server peak RSS | of ceiling |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const [name, result] of Object.entries(results)) {
+    if (name === "ceiling: Bun.password.verify") {
+      lines.push(`| ${name} (m=${result.memoryCost} KiB, t=${result.timeCost}) | ${result.verifies_per_s.toFixed(1)} | | | | | |`);
+      continue;
+    }
+    const ceiling = ceilingOf[name];
+    result.ratio_to_ceiling = ceiling ? result.rps / ceiling : null;
+    lines.push(
+      `| ${name} | ${result.rps.toFixed(0)} | ${ms(result.p50_us)} | ${ms(result.p99_us)} | ${result.non2xx + result.socket_errors} | ${
+        result.peak_rss_mib ? `${result.peak_rss_mib.toFixed(0)} MiB` : ""
+      } | ${ceiling ? `${(100 * result.rps / ceiling).toFixed(0)} %` : ""} |`,
+    );
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Bun ${Bun.version}`;
+  const out = process.env.BENCH_OUT ?? join(ROOT, "dist/bench.json");
+  Bun.write(out, JSON.stringify({ machine, seconds: SECONDS, date: new Date().toISOString(), results }, null, 2));
+  console.log(`\n${machine}; ${SECONDS} s per scenario after a ${WARMUP_SECONDS} s warm-up; wrk -t2 -c64 (login, register: -c16)\n`);
+  console.log(lines.join("\n"));
+  console.log(`\nJSON: ${out}`);
+}
+
+await main();
