@@ -12,7 +12,7 @@ export function buildBinary(): Promise<string> {
   built ??= (async () => {
     const outfile = join(mkdtempSync(join(tmpdir(), "authd-build-")), "authd");
     const build = Bun.spawn(
-      ["bun", "build", "src/main.ts", "--compile", "--minify", "--bytecode", "--format=esm", "--outfile", outfile],
+      ["bun", "build", "src/main.ts", "src/password-worker.ts", "--compile", "--minify", "--bytecode", "--format=esm", "--outfile", outfile],
       { cwd: ROOT, stdout: "ignore", stderr: "pipe" },
     );
     if ((await build.exited) !== 0) throw new Error(`build failed: ${await new Response(build.stderr).text()}`);
