@@ -7,9 +7,12 @@ import { ApiError } from "./errors";
 export class RateLimiter {
   constructor(private readonly db: Db) {}
 
-  /** Throws 429 with Retry-After while `key` has `limit` or more failures in its window. */
-  async assertAllowed(key: string, limit: number): Promise<void> {
-    if (limit <= 0) return;
+  /**
+   * Throws 429 with Retry-After while `key` has `limit` or more failures in its window;
+   * otherwise tells whether any failure is on record (so a success knows whether to reset).
+   */
+  async assertAllowed(key: string, limit: number): Promise<boolean> {
+    if (limit <= 0) return false;
     const [row] = await this.db
       .select({ count: rateLimits.count, resetAt: rateLimits.resetAt })
       .from(rateLimits)
@@ -20,6 +23,7 @@ export class RateLimiter {
         "retry-after": String(retryAfter),
       });
     }
+    return row !== undefined;
   }
 
   /** Counts one failure; a window that has ended starts over. */

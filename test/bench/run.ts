@@ -86,6 +86,42 @@ async function wrk(url: string, script: string, args: string[], { connections = 
 const port = 21_000 + Math.floor(Math.random() * 20_000);
 const base = `http://127.0.0.1:${port}`;
 
+/** The GET /api/me/ ceiling (ceiling-me.ts) on its own port and database, with a valid token. */
+async function startMeCeiling() {
+  const database = await createServerDatabase(SERVER_URL);
+  const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+  await sql`create table users (id serial primary key, email text not null, username text not null default '', first_name text not null default '', last_name text not null default '')`;
+  const [{ id }] = (await sql`insert into users (email) values ('ceiling@example.com') returning id`) as unknown as [{ id: number }];
+  await sql.end();
+  const { SignJWT } = await import("jose");
+  const token = await new SignJWT({ user_id: id, sub: String(id) })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .sign(new TextEncoder().encode(SECRET));
+  const ceilingPort = port + 1;
+  const child = Bun.spawn(["bun", join(import.meta.dir, "ceiling-me.ts")], {
+    env: { ...process.env, PORT: String(ceilingPort), DATABASE_URL: database.url, JWT_SECRET: SECRET },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  const ceilingBase = `http://127.0.0.1:${ceilingPort}`;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await fetch(`${ceilingBase}/`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok, () => false)) break;
+    await Bun.sleep(25);
+  }
+  return {
+    base: ceilingBase,
+    token,
+    process: child,
+    async stop() {
+      child.kill();
+      await child.exited;
+      await database.drop();
+    },
+  };
+}
+
 async function main() {
   await ensureWrk();
   let binary = process.env.AUTHD_BINARY;
@@ -94,6 +130,7 @@ async function main() {
     await run(["bun", "run", "build"]);
     binary = join(ROOT, "dist/authd");
   }
+  const ceiling = await startMeCeiling();
   const database = await createServerDatabase(SERVER_URL);
   const env = {
     DATABASE_URL: database.url,
@@ -163,11 +200,27 @@ async function main() {
       results[name] = { ...result, peak_rss_mib: stopSampling() };
     };
 
-    await scenario(
-      "GET /api/me/",
-      () => wrk(`${base}/api/me/`, "me", [meToken]),
-      () => wrk(`${base}/api/me/`, "me", [meToken], { seconds: WARMUP_SECONDS }),
-    );
+    // This machine's throughput drifts by 10-15 % between runs: measure authd and its ceiling
+    // alternately, twice, and keep the best of each.
+    if (!only || only.some((part) => "GET /api/me/".includes(part))) {
+      log("GET /api/me/ and its ceiling, alternately");
+      let best: (WrkResult & { rps: number; peak_rss_mib: number }) | undefined;
+      let bestCeiling: (WrkResult & { rps: number; peak_rss_mib: number }) | undefined;
+      for (let round = 0; round < 2; round++) {
+        await wrk(`${base}/api/me/`, "me", [meToken], { seconds: WARMUP_SECONDS });
+        let stopSampling = rssSampler(server!.pid);
+        const mine = { ...(await wrk(`${base}/api/me/`, "me", [meToken])), peak_rss_mib: 0 };
+        mine.peak_rss_mib = stopSampling();
+        if (!best || mine.rps > best.rps) best = mine;
+        await wrk(`${ceiling.base}/`, "me", [ceiling.token], { seconds: WARMUP_SECONDS });
+        stopSampling = rssSampler(ceiling.process.pid);
+        const theirs = { ...(await wrk(`${ceiling.base}/`, "me", [ceiling.token])), peak_rss_mib: 0 };
+        theirs.peak_rss_mib = stopSampling();
+        if (!bestCeiling || theirs.rps > bestCeiling.rps) bestCeiling = theirs;
+      }
+      results["GET /api/me/"] = best;
+      results["ceiling: GET /api/me/"] = bestCeiling;
+    }
     await scenario(
       "POST /api/refresh/",
       () => wrk(`${base}/api/refresh/`, "refresh", [refreshPool, "2"]),
@@ -191,37 +244,7 @@ async function main() {
     server?.kill("SIGTERM");
     await server?.exited;
     await database.drop();
-  }
-
-  log("ceiling: Bun.serve + HS256 verify + prepared primary-key SELECT");
-  const ceilingDatabase = await createServerDatabase(SERVER_URL);
-  try {
-    const sql = postgres(ceilingDatabase.url, { max: 1, onnotice: () => {} });
-    await sql`create table users (id serial primary key, email text not null, username text not null default '', first_name text not null default '', last_name text not null default '')`;
-    const [{ id }] = (await sql`insert into users (email) values ('ceiling@example.com') returning id`) as unknown as [{ id: number }];
-    await sql.end();
-    const { SignJWT } = await import("jose");
-    const token = await new SignJWT({ user_id: id, sub: String(id) })
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-      .setIssuedAt()
-      .setExpirationTime("1h")
-      .sign(new TextEncoder().encode(SECRET));
-    const ceiling = Bun.spawn(["bun", join(import.meta.dir, "ceiling-me.ts")], {
-      env: { ...process.env, PORT: String(port), DATABASE_URL: ceilingDatabase.url, JWT_SECRET: SECRET },
-      stdout: "ignore",
-      stderr: "inherit",
-    });
-    try {
-      await Bun.sleep(300);
-      await wrk(`${base}/`, "me", [token], { seconds: WARMUP_SECONDS });
-      const stopSampling = rssSampler(ceiling.pid);
-      results["ceiling: GET /api/me/"] = { ...(await wrk(`${base}/`, "me", [token])), peak_rss_mib: stopSampling() };
-    } finally {
-      ceiling.kill();
-      await ceiling.exited;
-    }
-  } finally {
-    await ceilingDatabase.drop();
+    await ceiling.stop();
   }
 
   log("ceiling: Bun.password.verify at the configured cost");
@@ -233,7 +256,7 @@ async function main() {
 }
 
 function report(results: Record<string, any>) {
-  const meCeiling = results["ceiling: GET /api/me/"].rps as number;
+  const meCeiling = results["ceiling: GET /api/me/"]?.rps as number | undefined;
   const hashCeiling = results["ceiling: Bun.password.verify"].verifies_per_s as number;
   const ceilingOf: Record<string, number | undefined> = {
     "GET /api/me/": meCeiling,

@@ -52,7 +52,7 @@ export class AuthService {
     const normalizedEmail = email.trim().toLowerCase();
     const settings = await this.deps.settings.current();
     const limitKey = `login:${normalizedEmail}|${client.ip ?? ""}`;
-    await rateLimiter.assertAllowed(limitKey, settings.login_rate_limit);
+    const failuresOnRecord = await rateLimiter.assertAllowed(limitKey, settings.login_rate_limit);
 
     const user = await this.deps.users.findByEmail(normalizedEmail);
     const passwordMatches = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyDecoy(password);
@@ -62,7 +62,7 @@ export class AuthService {
     }
     if (settings.require_email_verification && !user.emailVerifiedAt)
       throw new ApiError("email_not_verified", "Verify your email address before logging in.");
-    await rateLimiter.reset(limitKey);
+    if (failuresOnRecord) await rateLimiter.reset(limitKey);
 
     const refreshToken = newOpaqueToken();
     const sessionId = await db.transaction(async (tx) => {
