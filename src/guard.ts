@@ -1,13 +1,13 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "./context";
-import type { User } from "./db/schema";
+import type { Account } from "./db/schema";
 import { ApiError } from "./errors";
 
 export type Role = "staff" | "superuser";
 
-const bearerToken = (authorization: string | undefined) => authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+const bearerToken = (authorization: string | null) => authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
 
-const hasRole = (user: User, role: Role) => user.isSuperuser || (role === "staff" && user.isStaff);
+const hasRole = (user: Account, role: Role) => user.isSuperuser || (role === "staff" && user.isStaff);
 
 const tokenNotValid = () => new ApiError("token_not_valid", "Given token not valid for any token type.");
 
@@ -27,7 +27,9 @@ export async function authenticateAccessToken(
  * additionally requires that role. Revocation therefore takes effect on the very next request.
  */
 export const authGuard = (context: Pick<AppContext, "accessTokens" | "sessions">) => {
-  const authenticate = async (authorization: string | undefined) => {
+  // Reads the one header from the request: naming `headers` in a resolve makes Elysia copy
+  // every request header into an object first.
+  const authenticate = async (authorization: string | null) => {
     const token = bearerToken(authorization);
     if (!token) throw new ApiError("not_authenticated", "Authentication credentials were not provided.");
     const authenticated = await authenticateAccessToken(context, token);
@@ -39,12 +41,12 @@ export const authGuard = (context: Pick<AppContext, "accessTokens" | "sessions">
   return new Elysia({ name: "auth-guard" }).macro({
     auth: {
       detail: { security },
-      resolve: ({ headers }) => authenticate(headers.authorization),
+      resolve: ({ request }) => authenticate(request.headers.get("authorization")),
     },
     role: (role: Role) => ({
       detail: { security },
-      resolve: async ({ headers }) => {
-        const authenticated = await authenticate(headers.authorization);
+      resolve: async ({ request }) => {
+        const authenticated = await authenticate(request.headers.get("authorization"));
         if (!hasRole(authenticated.user, role))
           throw new ApiError("permission_denied", "You do not have permission to perform this action.");
         return authenticated;

@@ -90,6 +90,8 @@ export const config = pgTable("config", {
 });
 
 export type User = typeof users.$inferSelect;
+/** A user as an authenticated request sees it: everything but the password hash. */
+export type Account = Omit<User, "passwordHash">;
 export type Session = typeof sessions.$inferSelect;
 
 /** Fixed-window counters for brute-force limits, shared by every instance. */

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { type User, users } from "../../db/schema";
+import { type Account, users } from "../../db/schema";
 import { validationError } from "../../errors";
 import type { PasswordHasher } from "../../passwords";
 import type { SessionService } from "../sessions/service";
@@ -13,8 +13,9 @@ export class PasswordService {
   ) {}
 
   /** Sets a new password after checking the old one; every other session of the user ends. */
-  async change(user: User, currentSessionId: string, oldPassword: string, newPassword: string): Promise<number> {
-    if (!(await this.passwords.verify(oldPassword, user.passwordHash)))
+  async change(user: Account, currentSessionId: string, oldPassword: string, newPassword: string): Promise<number> {
+    const [stored] = await this.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id));
+    if (!stored || !(await this.passwords.verify(oldPassword, stored.passwordHash)))
       throw validationError({ old_password: ["Your old password was entered incorrectly."] });
     const passwordHash = await this.passwords.hash(newPassword);
     return this.db.transaction(async (tx) => {

@@ -1,22 +1,22 @@
 import { and, desc, eq, getTableColumns, gt, isNull, ne, sql } from "drizzle-orm";
 import type { Database, Db } from "../../db/client";
-import { type User, sessions, users } from "../../db/schema";
+import { type Account, sessions, users } from "../../db/schema";
 
 /** A database handle or an open transaction: revocation joins the caller's transaction. */
 type Executor = Pick<Db, "update">;
 
 const isLive = and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));
 
-const userColumns = Object.entries(getTableColumns(users));
+const accountColumns = Object.entries(getTableColumns(users)).filter(([key]) => key !== "passwordHash");
 
-/** A raw row to a User, each value decoded by its Drizzle column (as Drizzle's own mapper does). */
-function userFromRow(row: Record<string, unknown>): User {
-  const user: Record<string, unknown> = {};
-  for (const [key, column] of userColumns) {
+/** A raw row to an Account, each value decoded by its Drizzle column (as Drizzle's own mapper does). */
+function accountFromRow(row: Record<string, unknown>): Account {
+  const account: Record<string, unknown> = {};
+  for (const [key, column] of accountColumns) {
     const value = row[key];
-    user[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+    account[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
-  return user as User;
+  return account as Account;
 }
 
 /** Logins ("devices"): which are live, and revoking them, which ends every token of that login. */
@@ -27,8 +27,8 @@ export class SessionService {
   constructor(database: Database) {
     this.db = database.db;
     // The bearer guard's one query per request: two primary-key lookups, as a raw prepared
-    // statement whose select list (aliased to User's keys) is generated from the Drizzle table.
-    const select = Object.entries(getTableColumns(users))
+    // statement whose select list (aliased to Account's keys) is generated from the Drizzle table.
+    const select = accountColumns
       .map(([key, column]) => `u."${column.name}" as "${key}"`)
       .join(", ");
     this.activeUser = database.prepareRaw(
@@ -38,9 +38,9 @@ export class SessionService {
   }
 
   /** The user behind a live session of theirs, if the user is still active. */
-  async activeSessionUser(sessionId: string, userId: number): Promise<User | undefined> {
+  async activeSessionUser(sessionId: string, userId: number): Promise<Account | undefined> {
     const [row] = await this.activeUser([sessionId, userId]);
-    return row && userFromRow(row);
+    return row && accountFromRow(row);
   }
 
   async listLive(userId: number) {

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import type { User } from "../../db/schema";
+import type { Account } from "../../db/schema";
 
 /** Field schemas shared by every route that takes or returns a user. */
 export const EmailField = t.String({ format: "email", maxLength: 254, examples: ["ada@example.com"] });
@@ -42,7 +42,7 @@ export const PublicUser = t.Object(
 export type PublicUser = typeof PublicUser.static;
 
 /** The only way a user row leaves the server: no hash, dates as ISO strings. */
-export const toPublicUser = (user: User): PublicUser => ({
+export const toPublicUser = (user: Account): PublicUser => ({
   id: user.id,
   email: user.email,
   username: user.username,
