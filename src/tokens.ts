@@ -1,4 +1,4 @@
-import { type KeyObject, createHmac, createPrivateKey, createPublicKey } from "node:crypto";
+import { type KeyObject, createHmac, createPrivateKey, createPublicKey, createSecretKey } from "node:crypto";
 import { jwt } from "@elysiajs/jwt";
 import { t } from "elysia";
 import type { AppConfig } from "./config";
@@ -24,8 +24,15 @@ type Algorithm = AppConfig["jwtAlgorithm"];
 type PublicJwk = Record<string, string>;
 type Signer = ReturnType<typeof signerFor>;
 
-const signerFor = (secret: string | KeyObject, alg: Algorithm, kid: string) =>
-  jwt({ name: "jwt", secret, alg, kid, typ: "JWT", schema: AccessClaims }).decorator.jwt;
+const signerFor = (key: CryptoKey | KeyObject, alg: Algorithm, kid: string) =>
+  jwt({ name: "jwt", secret: key, alg, kid, typ: "JWT", schema: AccessClaims }).decorator.jwt;
+
+/**
+ * An HS256 secret as a CryptoKey, made once: given the string, jose imports it afresh on every
+ * sign and verify (a few µs of each authenticated request).
+ */
+const hmacKeyOf = (secret: string): CryptoKey =>
+  createSecretKey(Buffer.from(secret)).toCryptoKey({ name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
 
 /** A key id that names an HS256 secret without revealing it, so rotation can be told apart. */
 export function keyIdOf(secret: string): string {
@@ -68,10 +75,10 @@ export class AccessTokens {
     this.algorithm = options.algorithm;
     if (options.algorithm === "HS256") {
       this.keyId = keyIdOf(options.secret);
-      this.signer = signerFor(options.secret, "HS256", this.keyId);
+      this.signer = signerFor(hmacKeyOf(options.secret), "HS256", this.keyId);
       this.verifiers.set(this.keyId, this.signer);
       for (const previous of options.previousSecrets ?? [])
-        this.verifiers.set(keyIdOf(previous), signerFor(previous, "HS256", keyIdOf(previous)));
+        this.verifiers.set(keyIdOf(previous), signerFor(hmacKeyOf(previous), "HS256", keyIdOf(previous)));
     } else {
       const privateKey = createPrivateKey(options.privateKey!);
       const publicKey = createPublicKey(privateKey);
