@@ -99,8 +99,16 @@ describe("security headers and CORS", () => {
   test("every response has the security headers", async () => {
     const response = await t.request("GET", "/healthz");
     expect(response.headers.get("x-frame-options")).toBe("DENY");
-    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(response.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+  });
+
+  test("the docs page gets a policy that lets its own script and style load, and nothing else", async () => {
+    const policy = (await t.request("GET", "/api-doc")).headers.get("content-security-policy")!;
+    expect(policy).toContain("default-src 'self'");
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(policy).not.toContain("script-src");
+    expect(policy).not.toMatch(/https?:/);
   });
 
   test("an origin not in CORS_ORIGINS gets no CORS headers", async () => {
