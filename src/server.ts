@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import type { AppConfig } from "./config";
+import { InFlightHandlers } from "./in-flight";
 import { migrate } from "./db/client";
 import type { Logger } from "./logger";
 import { scheduleMaintenance } from "./maintenance";
@@ -14,7 +15,8 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   const applied = await migrate(database.db);
   if (applied) log.info("migrations applied", { count: applied });
   const jwtSecret = config.jwtSecret ?? embeddedSecret(config.dataDir);
-  const app = createApp({ config: { ...config, jwtSecret }, database, log });
+  const inFlight = new InFlightHandlers();
+  const app = createApp({ config: { ...config, jwtSecret }, database, log, inFlight });
   try {
     app.listen({
       port: config.port,
@@ -40,10 +42,12 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
     stopping = true;
     log.info("shutting down", { signal, in_flight: server.pendingRequests });
     stopMaintenance();
-    const drained = server.stop(false).then(() => true);
+    const drained = server.stop(false)
+      .then(() => inFlight.idle())
+      .then(() => true);
     const inTime = await Promise.race([drained, Bun.sleep(config.shutdownTimeout * 1000).then(() => false)]);
     if (!inTime) {
-      log.warn("in-flight requests cut off after SHUTDOWN_TIMEOUT", { pending: server.pendingRequests });
+      log.warn("in-flight requests cut off after SHUTDOWN_TIMEOUT", { pending: Math.max(server.pendingRequests, inFlight.size) });
       await server.stop(true);
     }
     await new Promise((resolve) => setImmediate(resolve)); // let after-response hooks (request log) run

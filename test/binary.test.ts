@@ -155,6 +155,32 @@ describe(`the binary alone in an empty directory (${mode})`, () => {
     expect(request!.duration_ms as number).toBeGreaterThan(100);
   });
 
+  test("SIGTERM while serving a client that hung up: its request still completes before the pool closes", async () => {
+    const slowEnv = { ...env, PASSWORD_MEMORY_COST: "65536", PASSWORD_TIME_COST: "8" };
+    const server = await startAuthd(bin, { cwd: dir, env: slowEnv });
+    const hungUp = new AbortController();
+    const abandoned = { email: "hung-up@example.com", password: "password123" };
+    const request = fetch(`${server.base}/api/register/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(abandoned),
+      signal: hungUp.signal,
+    }).catch(() => "aborted");
+    await Bun.sleep(100);
+    hungUp.abort();
+    expect(await request).toBe("aborted");
+    server.process.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    expect(server.logs.filter((line) => line.level === "error")).toEqual([]);
+
+    const again = await startAuthd(bin, { cwd: dir, env });
+    try {
+      expect((await jsonRequest(again.base, "POST", "/api/login/", abandoned)).status).toBe(200);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  });
+
   test("createsuperuser reads the password from standard input and promotes existing users", async () => {
     const fromStdin = await runAuthd(bin, ["createsuperuser", "--email", "piped@example.com"], {
       cwd: dir,
