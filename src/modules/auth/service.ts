@@ -64,22 +64,22 @@ export class AuthService {
       throw new ApiError("email_not_verified", "Verify your email address before logging in.");
     if (failuresOnRecord) await rateLimiter.reset(limitKey);
 
+    // The session, its first refresh token and last_login in one statement: as atomic as a
+    // transaction, in one round trip instead of five.
     const refreshToken = newOpaqueToken();
-    const sessionId = await db.transaction(async (tx) => {
-      const [session] = await tx
-        .insert(sessions)
-        .values({
-          userId: user.id,
-          userAgent: client.userAgent,
-          ip: client.ip,
-          expiresAt: secondsFromNow(settings.refresh_token_lifetime),
-        })
-        .returning({ id: sessions.id });
-      await this.storeRefreshToken(tx, session!.id, refreshToken, settings.refresh_token_lifetime);
-      await tx.update(users).set({ lastLogin: sql`now()` }).where(eq(users.id, user.id));
-      return session!.id;
-    });
-    return this.tokenPair(user.id, sessionId, refreshToken, settings.access_token_lifetime);
+    const expiresAt = secondsFromNow(settings.refresh_token_lifetime);
+    const session = db.$with("new_session").as(
+      db.insert(sessions).values({ userId: user.id, userAgent: client.userAgent, ip: client.ip, expiresAt }).returning({ id: sessions.id }),
+    );
+    const loggedIn = db.$with("logged_in").as(
+      db.update(users).set({ lastLogin: sql`now()` }).where(eq(users.id, user.id)).returning({ id: users.id }),
+    );
+    const [stored] = await db
+      .with(session, loggedIn)
+      .insert(refreshTokens)
+      .values({ sessionId: sql`(select ${session.id} from ${session})`, tokenHash: hashOpaqueToken(refreshToken), expiresAt })
+      .returning({ sessionId: refreshTokens.sessionId });
+    return this.tokenPair(user.id, stored!.sessionId, refreshToken, settings.access_token_lifetime);
   }
 
   /**
