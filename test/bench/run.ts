@@ -83,6 +83,8 @@ async function wrk(url: string, script: string, args: string[], { connections = 
   return { ...result, rps: result.requests / (result.duration_us / 1e6) };
 }
 
+const ME_DURING_LOGINS = "GET /api/me/ at ≤1,000 req/s while login is saturated";
+
 const port = 21_000 + Math.floor(Math.random() * 20_000);
 const base = `http://127.0.0.1:${port}`;
 
@@ -232,10 +234,10 @@ async function main() {
       () => wrk(`${base}/api/login/`, "login", [accountsFile], { connections: 16, seconds: WARMUP_SECONDS }),
     );
     await scenario("POST /api/register/", () => wrk(`${base}/api/register/`, "register", [`r${Date.now()}`], { connections: 16 }));
-    await scenario("GET /api/me/ while login is saturated", async () => {
+    await scenario(ME_DURING_LOGINS, async () => {
       const login = wrk(`${base}/api/login/`, "login", [accountsFile], { connections: 16, seconds: SECONDS + 2 });
       await Bun.sleep(1000);
-      const me = await wrk(`${base}/api/me/`, "me", [meToken], { connections: 4, threads: 1 });
+      const me = await wrk(`${base}/api/me/`, "me-paced", [meToken, "10"], { connections: 10, threads: 1 });
       const loginResult = await login;
       results["POST /api/login/ (beside the GET /api/me/ above)"] = loginResult;
       return me;
