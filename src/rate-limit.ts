@@ -5,7 +5,16 @@ import { ApiError } from "./errors";
 
 /** Fixed-window failure counters in the database, so every instance enforces the same limit. */
 export class RateLimiter {
-  constructor(private readonly db: Db) {}
+  // Checked on every login attempt: prepared once.
+  private readonly openWindow;
+
+  constructor(private readonly db: Db) {
+    this.openWindow = db
+      .select({ count: rateLimits.count, resetAt: rateLimits.resetAt })
+      .from(rateLimits)
+      .where(and(eq(rateLimits.key, sql.placeholder("key")), gt(rateLimits.resetAt, sql`now()`)))
+      .prepare("rate_limit_open_window");
+  }
 
   /**
    * Throws 429 with Retry-After while `key` has `limit` or more failures in its window;
@@ -13,10 +22,7 @@ export class RateLimiter {
    */
   async assertAllowed(key: string, limit: number): Promise<boolean> {
     if (limit <= 0) return false;
-    const [row] = await this.db
-      .select({ count: rateLimits.count, resetAt: rateLimits.resetAt })
-      .from(rateLimits)
-      .where(and(eq(rateLimits.key, key), gt(rateLimits.resetAt, sql`now()`)));
+    const [row] = await this.openWindow.execute({ key });
     if (row && row.count >= limit) {
       const retryAfter = Math.max(1, Math.ceil((row.resetAt.getTime() - Date.now()) / 1000));
       throw new ApiError("rate_limited", `Too many attempts. Try again in ${retryAfter} seconds.`, undefined, {
