@@ -4,7 +4,6 @@ import type { AppContext } from "./context";
 import type { Database } from "./db/client";
 import { errorHandler } from "./errors";
 import { SECURITY_HEADERS, httpPolicy } from "./http-policy";
-import type { InFlightHandlers } from "./in-flight";
 import { type Logger, createLogger, errorFields } from "./logger";
 import { adminModule } from "./modules/admin";
 import { authModule } from "./modules/auth";
@@ -28,8 +27,6 @@ export interface AppOptions {
   config: AppConfig & { jwtSecret: string };
   database: Database;
   log?: Logger;
-  /** Tracks running handlers for a graceful shutdown (the server passes one; tests need not). */
-  inFlight?: InFlightHandlers;
 }
 
 export function createContext({ config, database, log }: AppOptions): AppContext {
@@ -69,7 +66,6 @@ export function createApp(options: AppOptions) {
   const context = createContext(options);
   return new Elysia()
     .headers(SECURITY_HEADERS)
-    .use(options.inFlight?.plugin ?? new Elysia())
     .use(requestLog(context.log, context.config.logLevel))
     .use(errorHandler((message, error) => context.log.error(message, errorFields(error))))
     .use(httpPolicy(context.config))

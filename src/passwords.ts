@@ -14,6 +14,7 @@ class PasswordPool {
   private readonly busy: number[] = [];
   private readonly pending = new Map<number, Pending & { worker: number }>();
   private nextId = 0;
+  private readonly waitingForDone: Array<() => void> = [];
 
   constructor(size: number) {
     for (let index = 0; index < size; index++) {
@@ -25,6 +26,7 @@ class PasswordPool {
         if (--this.busy[job.worker]! === 0) this.workers[job.worker]!.unref();
         if (data.error !== undefined) job.reject(new Error(data.error));
         else job.resolve(data.result as never);
+        if (this.pending.size === 0) for (const resolve of this.waitingForDone.splice(0)) resolve();
       };
       // Referenced only while it has work: an idle thread must not keep a finished process
       // alive, and a busy unref()'d Worker makes Bun's event loop busy-poll (a core at 100%).
@@ -32,6 +34,12 @@ class PasswordPool {
       this.workers.push(worker);
       this.busy.push(0);
     }
+  }
+
+  /** Resolves once no hash is queued or running. */
+  done(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waitingForDone.push(resolve));
   }
 
   run<T>(task: PasswordTask): Promise<T> {
@@ -47,6 +55,9 @@ class PasswordPool {
 }
 
 let sharedPool: PasswordPool | undefined;
+
+/** Resolves once no password is being hashed or verified in this process. */
+export const passwordWorkDone = (): Promise<void> => sharedPool?.done() ?? Promise.resolve();
 
 export class PasswordHasher {
   // A real hash to verify against when the account does not exist, so an unknown email costs
