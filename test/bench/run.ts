@@ -88,19 +88,16 @@ const ME_DURING_LOGINS = "GET /api/me/ at ≤1,000 req/s while login is saturate
 const port = 21_000 + Math.floor(Math.random() * 20_000);
 const base = `http://127.0.0.1:${port}`;
 
-/** The GET /api/me/ ceiling (ceiling-me.ts) on its own port and database, with a valid token. */
-async function startMeCeiling() {
+/**
+ * The GET /api/me/ ceiling (ceiling-me.ts) on its own port and database. It verifies the very
+ * token authd is measured with (same secret, same claims, same length), for a user of that id.
+ */
+async function startMeCeiling(token: string, userId: number) {
   const database = await createServerDatabase(SERVER_URL);
   const sql = postgres(database.url, { max: 1, onnotice: () => {} });
-  await sql`create table users (id serial primary key, email text not null, username text not null default '', first_name text not null default '', last_name text not null default '')`;
-  const [{ id }] = (await sql`insert into users (email) values ('ceiling@example.com') returning id`) as unknown as [{ id: number }];
+  await sql`create table users (id integer primary key, email text not null, username text not null default '', first_name text not null default '', last_name text not null default '')`;
+  await sql`insert into users (id, email) values (${userId}, 'ceiling@example.com')`;
   await sql.end();
-  const { SignJWT } = await import("jose");
-  const token = await new SignJWT({ user_id: id, sub: String(id) })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuedAt()
-    .setExpirationTime("1h")
-    .sign(new TextEncoder().encode(SECRET));
   const ceilingPort = port + 1;
   const child = Bun.spawn(["bun", join(import.meta.dir, "ceiling-me.ts")], {
     env: { ...process.env, PORT: String(ceilingPort), DATABASE_URL: database.url, JWT_SECRET: SECRET },
@@ -114,7 +111,6 @@ async function startMeCeiling() {
   }
   return {
     base: ceilingBase,
-    token,
     process: child,
     async stop() {
       child.kill();
@@ -132,7 +128,7 @@ async function main() {
     await run(["bun", "run", "build"]);
     binary = join(ROOT, "dist/authd");
   }
-  const ceiling = await startMeCeiling();
+  let ceiling: Awaited<ReturnType<typeof startMeCeiling>> | undefined;
   const database = await createServerDatabase(SERVER_URL);
   const env = {
     DATABASE_URL: database.url,
@@ -193,6 +189,7 @@ async function main() {
     const warmupPool = await tokenPool(30_000, "refresh-warmup");
     const refreshPool = await tokenPool(Math.max(60_000, SECONDS * 9_000), "refresh");
     await sql.end();
+    ceiling = await startMeCeiling(meToken, userId);
 
     const only = process.env.BENCH_ONLY?.split(",");
     const scenario = async (name: string, go: () => Promise<WrkResult & { rps: number }>, warmup?: () => Promise<unknown>) => {
@@ -216,9 +213,9 @@ async function main() {
         const mine = { ...(await wrk(`${base}/api/me/`, "me", [meToken])), peak_rss_mib: 0 };
         mine.peak_rss_mib = stopSampling();
         if (!best || mine.rps > best.rps) best = mine;
-        await wrk(`${ceiling.base}/`, "me", [ceiling.token], { seconds: WARMUP_SECONDS });
+        await wrk(`${ceiling.base}/`, "me", [meToken], { seconds: WARMUP_SECONDS });
         stopSampling = rssSampler(ceiling.process.pid);
-        const theirs = { ...(await wrk(`${ceiling.base}/`, "me", [ceiling.token])), peak_rss_mib: 0 };
+        const theirs = { ...(await wrk(`${ceiling.base}/`, "me", [meToken])), peak_rss_mib: 0 };
         theirs.peak_rss_mib = stopSampling();
         if (!bestCeiling || theirs.rps > bestCeiling.rps) bestCeiling = theirs;
       }
@@ -248,7 +245,7 @@ async function main() {
     server?.kill("SIGTERM");
     await server?.exited;
     await database.drop();
-    await ceiling.stop();
+    await ceiling?.stop();
   }
 
   log("ceiling: Bun.password.verify at the configured cost");
