@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { type Placeholder, and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { refreshTokens, sessions, users } from "../../db/schema";
 import { ApiError } from "../../errors";
@@ -26,7 +26,7 @@ type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 const invalidCredentials = () => new ApiError("invalid_credentials", "No active account found with the given credentials.");
 const invalidRefreshToken = () => new ApiError("token_not_valid", "Token is invalid or expired.");
 
-const secondsFromNow = (seconds: number) => sql`now() + make_interval(secs => ${seconds})`;
+const secondsFromNow = (seconds: number | Placeholder) => sql`now() + make_interval(secs => ${seconds})`;
 
 export interface AuthDependencies {
   db: Db;
@@ -41,7 +41,31 @@ export interface AuthDependencies {
 }
 
 export class AuthService {
-  constructor(private readonly deps: AuthDependencies) {}
+  /**
+   * A login's writes, the session, its first refresh token and last_login, in one prepared
+   * statement: as atomic as a transaction, one round trip instead of five, built once.
+   */
+  private readonly startSession;
+
+  constructor(private readonly deps: AuthDependencies) {
+    const { db } = deps;
+    const expiresAt = secondsFromNow(sql.placeholder("lifetime"));
+    const session = db.$with("new_session").as(
+      db
+        .insert(sessions)
+        .values({ userId: sql.placeholder("userId"), userAgent: sql.placeholder("userAgent"), ip: sql.placeholder("ip"), expiresAt })
+        .returning({ id: sessions.id }),
+    );
+    const loggedIn = db.$with("logged_in").as(
+      db.update(users).set({ lastLogin: sql`now()` }).where(eq(users.id, sql.placeholder("userId"))).returning({ id: users.id }),
+    );
+    this.startSession = db
+      .with(session, loggedIn)
+      .insert(refreshTokens)
+      .values({ sessionId: sql`(select ${session.id} from ${session})`, tokenHash: sql.placeholder("tokenHash"), expiresAt })
+      .returning({ sessionId: refreshTokens.sessionId })
+      .prepare("start_session");
+  }
 
   /**
    * Same answer, and about the same time, for an unknown email, a wrong password or an
@@ -64,21 +88,14 @@ export class AuthService {
       throw new ApiError("email_not_verified", "Verify your email address before logging in.");
     if (failuresOnRecord) await rateLimiter.reset(limitKey);
 
-    // The session, its first refresh token and last_login in one statement: as atomic as a
-    // transaction, in one round trip instead of five.
     const refreshToken = newOpaqueToken();
-    const expiresAt = secondsFromNow(settings.refresh_token_lifetime);
-    const session = db.$with("new_session").as(
-      db.insert(sessions).values({ userId: user.id, userAgent: client.userAgent, ip: client.ip, expiresAt }).returning({ id: sessions.id }),
-    );
-    const loggedIn = db.$with("logged_in").as(
-      db.update(users).set({ lastLogin: sql`now()` }).where(eq(users.id, user.id)).returning({ id: users.id }),
-    );
-    const [stored] = await db
-      .with(session, loggedIn)
-      .insert(refreshTokens)
-      .values({ sessionId: sql`(select ${session.id} from ${session})`, tokenHash: hashOpaqueToken(refreshToken), expiresAt })
-      .returning({ sessionId: refreshTokens.sessionId });
+    const [stored] = await this.startSession.execute({
+      userId: user.id,
+      userAgent: client.userAgent,
+      ip: client.ip,
+      tokenHash: hashOpaqueToken(refreshToken),
+      lifetime: settings.refresh_token_lifetime,
+    });
     return this.tokenPair(user.id, stored!.sessionId, refreshToken, settings.access_token_lifetime);
   }
 
