@@ -46,7 +46,7 @@ export function createContext({ config, database, log }: AppOptions): AppContext
     rateLimiter: new RateLimiter(db),
     refreshKey: config.jwtSecret,
   });
-  const password = new PasswordService(db, passwords, sessions);
+  const password = new PasswordService(db, users, passwords, sessions);
   return {
     config,
     database,

@@ -1,9 +1,9 @@
 import { createApp } from "./app";
 import type { AppConfig } from "./config";
-import { passwordWorkDone } from "./passwords";
 import { migrate } from "./db/client";
 import type { Logger } from "./logger";
 import { scheduleMaintenance } from "./maintenance";
+import { passwordWorkDone } from "./passwords";
 import { StartupError, connectDatabase, embeddedSecret } from "./startup";
 
 /** Bun's own hard stop for bodies; the app answers 413 in the error shape above MAX_BODY_BYTES. */

@@ -77,8 +77,10 @@ export class AccessTokens {
       this.keyId = keyIdOf(options.secret);
       this.signer = signerFor(hmacKeyOf(options.secret), "HS256", this.keyId);
       this.verifiers.set(this.keyId, this.signer);
-      for (const previous of options.previousSecrets ?? [])
-        this.verifiers.set(keyIdOf(previous), signerFor(hmacKeyOf(previous), "HS256", keyIdOf(previous)));
+      for (const previous of options.previousSecrets ?? []) {
+        const previousKeyId = keyIdOf(previous);
+        this.verifiers.set(previousKeyId, signerFor(hmacKeyOf(previous), "HS256", previousKeyId));
+      }
     } else {
       const privateKey = createPrivateKey(options.privateKey!);
       const publicKey = createPublicKey(privateKey);

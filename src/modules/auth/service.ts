@@ -72,7 +72,7 @@ export class AuthService {
    * inactive account. Failures count per account and IP; past the limit, 429 before any hashing.
    */
   async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
-    const { db, passwords, rateLimiter } = this.deps;
+    const { passwords, rateLimiter } = this.deps;
     const normalizedEmail = email.trim().toLowerCase();
     const settings = await this.deps.settings.current();
     const limitKey = `login:${normalizedEmail}|${client.ip ?? ""}`;
