@@ -1,36 +1,34 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { type Placeholder, type SQL, and, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { rateLimits } from "./db/schema";
 import { ApiError } from "./errors";
 
-/** Fixed-window failure counters in the database, so every instance enforces the same limit. */
+/**
+ * Fixed-window failure counters in the database, so every instance enforces the same limit.
+ * A caller reads a key's window in its own query (join on `openWindowOf`), so checking the
+ * limit costs no round trip of its own, and passes it to `assertUnderLimit`.
+ */
+
+export interface FailureWindow {
+  count: number;
+  resetAt: Date;
+}
+
+/** The row of `key`'s window while it is open: a join or WHERE condition on rate_limits. */
+export const openWindowOf = (key: string | Placeholder | SQL) =>
+  and(eq(rateLimits.key, key), gt(rateLimits.resetAt, sql`now()`))!;
+
+/** Throws 429 with Retry-After while `window` holds `limit` or more failures; a limit of 0 is none. */
+export function assertUnderLimit(window: FailureWindow | null, limit: number): void {
+  if (limit <= 0 || !window || window.count < limit) return;
+  const retryAfter = Math.max(1, Math.ceil((window.resetAt.getTime() - Date.now()) / 1000));
+  throw new ApiError("rate_limited", `Too many attempts. Try again in ${retryAfter} seconds.`, undefined, {
+    "retry-after": String(retryAfter),
+  });
+}
+
 export class RateLimiter {
-  // Checked on every login attempt: prepared once.
-  private readonly openWindow;
-
-  constructor(private readonly db: Db) {
-    this.openWindow = db
-      .select({ count: rateLimits.count, resetAt: rateLimits.resetAt })
-      .from(rateLimits)
-      .where(and(eq(rateLimits.key, sql.placeholder("key")), gt(rateLimits.resetAt, sql`now()`)))
-      .prepare("rate_limit_open_window");
-  }
-
-  /**
-   * Throws 429 with Retry-After while `key` has `limit` or more failures in its window;
-   * otherwise tells whether any failure is on record (so a success knows whether to reset).
-   */
-  async assertAllowed(key: string, limit: number): Promise<boolean> {
-    if (limit <= 0) return false;
-    const [row] = await this.openWindow.execute({ key });
-    if (row && row.count >= limit) {
-      const retryAfter = Math.max(1, Math.ceil((row.resetAt.getTime() - Date.now()) / 1000));
-      throw new ApiError("rate_limited", `Too many attempts. Try again in ${retryAfter} seconds.`, undefined, {
-        "retry-after": String(retryAfter),
-      });
-    }
-    return row !== undefined;
-  }
+  constructor(private readonly db: Db) {}
 
   /** Counts one failure; a window that has ended starts over. */
   async recordFailure(key: string, windowSeconds: number): Promise<void> {

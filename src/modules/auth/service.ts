@@ -1,9 +1,9 @@
 import { type Placeholder, and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { refreshTokens, sessions, users } from "../../db/schema";
+import { rateLimits, refreshTokens, sessions, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { PasswordHasher } from "../../passwords";
-import type { RateLimiter } from "../../rate-limit";
+import { type RateLimiter, assertUnderLimit, openWindowOf } from "../../rate-limit";
 import type { SettingsStore } from "../../settings";
 import { type AccessTokens, hashOpaqueToken, newOpaqueToken, successorOf } from "../../tokens";
 import type { SessionService } from "../sessions/service";
@@ -42,6 +42,11 @@ export interface AuthDependencies {
 
 export class AuthService {
   /**
+   * Everything a login checks before hashing, in one round trip: the account, if there is
+   * one, and the brute-force window of this account and IP, if one is open. Always one row.
+   */
+  private readonly loginCandidate;
+  /**
    * A login's writes, the session, its first refresh token and last_login, in one prepared
    * statement: as atomic as a transaction, one round trip instead of five, built once.
    */
@@ -49,6 +54,13 @@ export class AuthService {
 
   constructor(private readonly deps: AuthDependencies) {
     const { db } = deps;
+    this.loginCandidate = db
+      .select({ user: users, failures: { count: rateLimits.count, resetAt: rateLimits.resetAt } })
+      .from(sql`(select) as login_attempt`)
+      .leftJoin(users, eq(users.email, sql.placeholder("email")))
+      .leftJoin(rateLimits, openWindowOf(sql.placeholder("limitKey")))
+      .prepare("login_candidate");
+
     const expiresAt = secondsFromNow(sql.placeholder("lifetime"));
     const session = db.$with("new_session").as(
       db
@@ -76,9 +88,10 @@ export class AuthService {
     const normalizedEmail = email.trim().toLowerCase();
     const settings = await this.deps.settings.current();
     const limitKey = `login:${normalizedEmail}|${client.ip ?? ""}`;
-    const failuresOnRecord = await rateLimiter.assertAllowed(limitKey, settings.login_rate_limit);
+    const [candidate] = await this.loginCandidate.execute({ email: normalizedEmail, limitKey });
+    const { user, failures } = candidate!;
+    assertUnderLimit(failures, settings.login_rate_limit);
 
-    const user = await this.deps.users.findByEmail(normalizedEmail);
     const passwordMatches = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyDecoy(password);
     if (!user || !passwordMatches || !user.isActive) {
       if (settings.login_rate_limit > 0) await rateLimiter.recordFailure(limitKey, settings.login_rate_limit_window);
@@ -86,7 +99,7 @@ export class AuthService {
     }
     if (settings.require_email_verification && !user.emailVerifiedAt)
       throw new ApiError("email_not_verified", "Verify your email address before logging in.");
-    if (failuresOnRecord) await rateLimiter.reset(limitKey);
+    if (failures) await rateLimiter.reset(limitKey);
 
     const refreshToken = newOpaqueToken();
     const [stored] = await this.startSession.execute({

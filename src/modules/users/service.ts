@@ -40,22 +40,16 @@ function conflictOf(error: unknown): ApiError | undefined {
 
 export class UserService {
   private readonly byId;
-  private readonly byEmail;
 
   constructor(
     private readonly db: Db,
     private readonly passwords: PasswordHasher,
   ) {
     this.byId = db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare("user_by_id");
-    this.byEmail = db.select().from(users).where(eq(users.email, sql.placeholder("email"))).prepare("user_by_email");
   }
 
   async findById(id: number): Promise<User | undefined> {
     return (await this.byId.execute({ id }))[0];
-  }
-
-  async findByEmail(email: string): Promise<User | undefined> {
-    return (await this.byEmail.execute({ email }))[0];
   }
 
   async create(input: NewUser): Promise<User> {
