@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { clientIp } from "../../client-info";
+import { clientInfo } from "../../client-info";
 import type { AppContext } from "../../context";
 import { ApiError, errorResponses } from "../../errors";
 import { authGuard, authenticateAccessToken } from "../../guard";
@@ -37,11 +37,7 @@ export const authModule = (context: AppContext) => {
     )
     .post(
       "/login/",
-      ({ body, headers, request, server }) =>
-        auth.login(body.email, body.password, {
-          userAgent: (headers["user-agent"] ?? "").slice(0, 512),
-          ip: clientIp(request, server, config.trustProxy),
-        }),
+      ({ body, request, server }) => auth.login(body.email, body.password, clientInfo(request, server, config.trustProxy)),
       {
         body: AuthModel.login,
         response: { 200: AuthModel.tokenPair, ...errorResponses(400, 401, 403, 429) },

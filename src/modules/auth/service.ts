@@ -1,4 +1,5 @@
 import { type Placeholder, and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { ClientInfo } from "../../client-info";
 import type { Db } from "../../db/client";
 import { rateLimits, refreshTokens, sessions, users } from "../../db/schema";
 import { ApiError } from "../../errors";
@@ -8,11 +9,6 @@ import type { SettingsStore } from "../../settings";
 import { type AccessTokens, hashOpaqueToken, newOpaqueToken, successorOf } from "../../tokens";
 import type { SessionService } from "../sessions/service";
 import type { UserService } from "../users/service";
-
-export interface ClientInfo {
-  userAgent: string;
-  ip: string | null;
-}
 
 export interface TokenPair {
   access_token: string;
