@@ -223,23 +223,24 @@ async function main() {
     await sql.end();
     ceiling = await startMeCeiling(database.url, meToken);
 
-    /** Slices measured one after another, as one result: summed counts, the worst p99. */
+    /** Slices measured one after another, as one rate: summed counts over summed time. */
+    const summed = (slices: Array<{ requests: number; duration_us: number }>) => {
+      const requests = slices.reduce((total, slice) => total + slice.requests, 0);
+      const duration_us = slices.reduce((total, slice) => total + slice.duration_us, 0);
+      const rate = (counted: { requests: number; duration_us: number }) => counted.requests / (counted.duration_us / 1e6);
+      return { requests, duration_us, rps: rate({ requests, duration_us }), slices: slices.map((slice) => Math.round(rate(slice))) };
+    };
+    /** wrk slices as one result: summed counts, the median p50, the worst p99. */
     const combine = (slices: Array<WrkResult & { peak_rss_mib?: number }>) => {
-      const sum = (pick: (slice: WrkResult) => number) => slices.reduce((total, slice) => total + pick(slice), 0);
-      const requests = sum((slice) => slice.requests);
-      const duration_us = sum((slice) => slice.duration_us);
       const p50s = slices.map((slice) => slice.p50_us).sort((a, b) => a - b);
       return {
-        requests,
-        duration_us,
-        rps: requests / (duration_us / 1e6),
-        non2xx: sum((slice) => slice.non2xx),
-        socket_errors: sum((slice) => slice.socket_errors),
+        ...summed(slices),
+        non2xx: slices.reduce((total, slice) => total + slice.non2xx, 0),
+        socket_errors: slices.reduce((total, slice) => total + slice.socket_errors, 0),
         p50_us: p50s[Math.floor(p50s.length / 2)]!,
         p99_us: Math.max(...slices.map((slice) => slice.p99_us)),
         max_us: Math.max(...slices.map((slice) => slice.max_us)),
         peak_rss_mib: Math.max(...slices.map((slice) => slice.peak_rss_mib ?? 0)),
-        slices: slices.map((slice) => Math.round(slice.requests / (slice.duration_us / 1e6))),
       };
     };
     /** A scenario and its ceiling: warmed up, then measured in interleaved slices (see SLICES). */
@@ -261,13 +262,8 @@ async function main() {
         ceilingSlices.push(await theirs(SLICE_SECONDS));
       }
       results[name] = combine(ourSlices);
-      if ("p99_us" in ceilingSlices[0]!) results[ceilingName] = combine(ceilingSlices as unknown as WrkResult[]);
-      else {
-        const requests = ceilingSlices.reduce((total, slice) => total + slice.requests, 0);
-        const duration_us = ceilingSlices.reduce((total, slice) => total + slice.duration_us, 0);
-        const slices = ceilingSlices.map((slice) => Math.round(slice.requests / (slice.duration_us / 1e6)));
-        results[ceilingName] = { ...ceilingSlices.at(-1)!, requests, duration_us, rps: requests / (duration_us / 1e6), slices };
-      }
+      results[ceilingName] =
+        "p99_us" in ceilingSlices[0]! ? combine(ceilingSlices as unknown as WrkResult[]) : { ...ceilingSlices.at(-1)!, ...summed(ceilingSlices) };
     };
     const scenario = async (name: string, go: () => Promise<WrkResult & { rps: number }>, warmup?: () => Promise<unknown>) => {
       if (!selected(name)) return;
