@@ -15,11 +15,11 @@ import { meModule } from "./modules/me";
 import { passwordModule } from "./modules/password";
 import { PasswordService } from "./modules/password/service";
 import { sessionsModule } from "./modules/sessions";
-import { SessionService } from "./modules/sessions/service";
 import { UserService } from "./modules/users/service";
 import { PasswordHasher } from "./passwords";
 import { RateLimiter } from "./rate-limit";
 import { requestLog } from "./request-log";
+import { SessionStore } from "./session-store";
 import { SettingsStore } from "./settings";
 import { accessTokensFor } from "./tokens";
 
@@ -35,10 +35,9 @@ export function createContext({ config, database, log }: AppOptions): AppContext
   const passwords = new PasswordHasher(config.passwordCost);
   const accessTokens = accessTokensFor(config);
   const users = new UserService(db, passwords);
-  const sessions = new SessionService(database);
+  const sessions = new SessionStore(database);
   const auth = new AuthService({
     db,
-    users,
     sessions,
     passwords,
     settings,

@@ -4,7 +4,7 @@ import packageJson from "../package.json";
 import { type AppConfig, ConfigError, loadConfig } from "./config";
 import { migrate } from "./db/client";
 import { type Logger, createLogger } from "./logger";
-import { EmailField, PasswordField } from "./modules/users/model";
+import { EmailField, PasswordField, normalizeEmail } from "./modules/users/model";
 import { UserService } from "./modules/users/service";
 import { PasswordHasher } from "./passwords";
 import { serve } from "./server";
@@ -99,7 +99,7 @@ async function createSuperuser(args: string[], config: AppConfig, log: Logger) {
     strict: true,
   });
   if (!values.email) throw new UsageError("createsuperuser needs --email");
-  const email = values.email.trim().toLowerCase();
+  const email = normalizeEmail(values.email);
   checkCredentials(email, values.password);
   await withDatabase(config, log, async ({ db }) => {
     const users = new UserService(db, new PasswordHasher(config.passwordCost));

@@ -3,9 +3,9 @@ import type { Database } from "./db/client";
 import type { Logger } from "./logger";
 import type { AuthService } from "./modules/auth/service";
 import type { PasswordService } from "./modules/password/service";
-import type { SessionService } from "./modules/sessions/service";
 import type { UserService } from "./modules/users/service";
 import type { PasswordHasher } from "./passwords";
+import type { SessionStore } from "./session-store";
 import type { SettingsStore } from "./settings";
 import type { AccessTokens } from "./tokens";
 
@@ -18,7 +18,7 @@ export interface AppContext {
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
   users: UserService;
-  sessions: SessionService;
+  sessions: SessionStore;
   auth: AuthService;
   password: PasswordService;
 }

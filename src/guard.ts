@@ -17,7 +17,7 @@ export async function authenticateAccessToken(
   token: string,
 ) {
   const claims = await accessTokens.verify(token);
-  const user = claims && (await sessions.activeSessionUser(claims.sid, claims.user_id));
+  const user = claims && (await sessions.liveSessionUser(claims.sid, claims.user_id));
   return user ? { user, sessionId: claims.sid } : null;
 }
 

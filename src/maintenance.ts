@@ -1,39 +1,17 @@
-import { type SQL, inArray, lt, or, sql } from "drizzle-orm";
-import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import { lt, sql } from "drizzle-orm";
+import { deleteInBatches } from "./db/batches";
 import type { Db } from "./db/client";
-import { rateLimits, refreshTokens, sessions } from "./db/schema";
+import { rateLimits } from "./db/schema";
 import { type Logger, errorFields } from "./logger";
+import { purgeEndedSessions } from "./session-store";
 
 /**
- * Deletes at most `batchSize` rows matching `dead` per statement, until none are left, so a
- * long backlog never becomes one huge transaction. SKIP LOCKED: instances cleaning at the same
- * time, or a request touching a row, never wait on each other.
- */
-async function deleteInBatches(db: Db, table: PgTable, key: PgColumn, dead: SQL, batchSize: number): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const batch = db.select({ key }).from(table).where(dead).limit(batchSize).for("update", { skipLocked: true });
-    const deleted = await db.delete(table).where(inArray(key, batch)).returning({ key });
-    total += deleted.length;
-    if (deleted.length < batchSize) return total;
-  }
-}
-
-/**
- * Removes what can no longer be used: sessions that were revoked or ran out (their refresh
- * tokens go with them), expired refresh tokens of live sessions, and ended rate-limit windows.
- * Live rows are never touched.
+ * Removes what can no longer be used: ended sessions and expired refresh tokens (the session
+ * core decides which) and ended rate-limit windows. Live rows are never touched.
  */
 export async function purgeExpired(db: Db, batchSize = 1000) {
   return {
-    sessions: await deleteInBatches(
-      db,
-      sessions,
-      sessions.id,
-      or(sql`${sessions.revokedAt} is not null`, lt(sessions.expiresAt, sql`now()`))!,
-      batchSize,
-    ),
-    refreshTokens: await deleteInBatches(db, refreshTokens, refreshTokens.id, lt(refreshTokens.expiresAt, sql`now()`), batchSize),
+    ...(await purgeEndedSessions(db, batchSize)),
     rateLimits: await deleteInBatches(db, rateLimits, rateLimits.key, lt(rateLimits.resetAt, sql`now()`), batchSize),
   };
 }

@@ -28,7 +28,7 @@ export const authModule = (context: AppContext) => {
       {
         // Normalised before validation, so " Ada@Example.COM " is accepted as ada@example.com.
         transform: ({ body }) => {
-          if (body && typeof body === "object") body.email = normalizeEmail(body.email) as string;
+          if (typeof body?.email === "string") body.email = normalizeEmail(body.email);
         },
         body: AuthModel.register,
         response: { 201: PublicUser, ...errorResponses(400, 409, 413, 415) },

@@ -1,14 +1,14 @@
-import { type Placeholder, and, eq, gt, isNull, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { ClientInfo } from "../../client-info";
 import type { Db } from "../../db/client";
-import { rateLimits, refreshTokens, sessions, users } from "../../db/schema";
+import { rateLimits, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { PasswordHasher } from "../../passwords";
 import { type RateLimiter, assertUnderLimit, openWindowOf } from "../../rate-limit";
+import type { SessionStore } from "../../session-store";
 import type { SettingsStore } from "../../settings";
-import { type AccessTokens, hashOpaqueToken, newOpaqueToken, successorOf } from "../../tokens";
-import type { SessionService } from "../sessions/service";
-import type { UserService } from "../users/service";
+import { type AccessTokens, newOpaqueToken, successorOf } from "../../tokens";
+import { normalizeEmail } from "../users/model";
 
 export interface TokenPair {
   access_token: string;
@@ -17,17 +17,12 @@ export interface TokenPair {
   expires_in: number;
 }
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
 const invalidCredentials = () => new ApiError("invalid_credentials", "No active account found with the given credentials.");
 const invalidRefreshToken = () => new ApiError("token_not_valid", "Token is invalid or expired.");
 
-const secondsFromNow = (seconds: number | Placeholder) => sql`now() + make_interval(secs => ${seconds})`;
-
 export interface AuthDependencies {
   db: Db;
-  users: UserService;
-  sessions: SessionService;
+  sessions: SessionStore;
   passwords: PasswordHasher;
   settings: SettingsStore;
   accessTokens: AccessTokens;
@@ -36,43 +31,21 @@ export interface AuthDependencies {
   refreshKey: string;
 }
 
+/** Login, rotation and logout: rate limits, password checks and token minting around the session core. */
 export class AuthService {
   /**
    * Everything a login checks before hashing, in one round trip: the account, if there is
    * one, and the brute-force window of this account and IP, if one is open. Always one row.
    */
   private readonly loginCandidate;
-  /**
-   * A login's writes, the session, its first refresh token and last_login, in one prepared
-   * statement: as atomic as a transaction, one round trip instead of five, built once.
-   */
-  private readonly startSession;
 
   constructor(private readonly deps: AuthDependencies) {
-    const { db } = deps;
-    this.loginCandidate = db
+    this.loginCandidate = deps.db
       .select({ user: users, failures: { count: rateLimits.count, resetAt: rateLimits.resetAt } })
       .from(sql`(select) as login_attempt`)
       .leftJoin(users, eq(users.email, sql.placeholder("email")))
       .leftJoin(rateLimits, openWindowOf(sql.placeholder("limitKey")))
       .prepare("login_candidate");
-
-    const expiresAt = secondsFromNow(sql.placeholder("lifetime"));
-    const session = db.$with("new_session").as(
-      db
-        .insert(sessions)
-        .values({ userId: sql.placeholder("userId"), userAgent: sql.placeholder("userAgent"), ip: sql.placeholder("ip"), expiresAt })
-        .returning({ id: sessions.id }),
-    );
-    const loggedIn = db.$with("logged_in").as(
-      db.update(users).set({ lastLogin: sql`now()` }).where(eq(users.id, sql.placeholder("userId"))).returning({ id: users.id }),
-    );
-    this.startSession = db
-      .with(session, loggedIn)
-      .insert(refreshTokens)
-      .values({ sessionId: sql`(select ${session.id} from ${session})`, tokenHash: sql.placeholder("tokenHash"), expiresAt })
-      .returning({ sessionId: refreshTokens.sessionId })
-      .prepare("start_session");
   }
 
   /**
@@ -80,8 +53,8 @@ export class AuthService {
    * inactive account. Failures count per account and IP; past the limit, 429 before any hashing.
    */
   async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
-    const { passwords, rateLimiter } = this.deps;
-    const normalizedEmail = email.trim().toLowerCase();
+    const { passwords, rateLimiter, sessions } = this.deps;
+    const normalizedEmail = normalizeEmail(email);
     const settings = await this.deps.settings.current();
     const limitKey = `login:${normalizedEmail}|${client.ip ?? ""}`;
     const [candidate] = await this.loginCandidate.execute({ email: normalizedEmail, limitKey });
@@ -98,68 +71,24 @@ export class AuthService {
     if (failures) await rateLimiter.reset(limitKey);
 
     const refreshToken = newOpaqueToken();
-    const [stored] = await this.startSession.execute({
+    const sessionId = await sessions.start({
       userId: user.id,
       userAgent: client.userAgent,
       ip: client.ip,
-      tokenHash: hashOpaqueToken(refreshToken),
+      refreshToken,
       lifetime: settings.refresh_token_lifetime,
     });
-    return this.tokenPair(user.id, stored!.sessionId, refreshToken, settings.access_token_lifetime);
+    return this.tokenPair(user.id, sessionId, refreshToken, settings.access_token_lifetime);
   }
 
-  /**
-   * Rotates a refresh token. Marking it used is one conditional UPDATE, so of any number of
-   * concurrent refreshes exactly one rotates it. Presented again within refresh_reuse_interval
-   * it gets the same successor (tabs racing end up holding one live token); later, it is taken
-   * as stolen and its whole session is revoked.
-   */
+  /** Rotates a refresh token (see `SessionStore.rotate`): a new pair, or 401 token_reused / token_not_valid. */
   async refresh(presented: string): Promise<TokenPair> {
-    const { db, sessions: sessionService } = this.deps;
     const settings = await this.deps.settings.current();
-    const tokenHash = hashOpaqueToken(presented);
     const successor = successorOf(presented, this.deps.refreshKey);
-
-    const outcome = await db.transaction(async (tx) => {
-      const [consumed] = await tx
-        .update(refreshTokens)
-        .set({ usedAt: sql`now()` })
-        .where(
-          and(
-            eq(refreshTokens.tokenHash, tokenHash),
-            isNull(refreshTokens.usedAt),
-            gt(refreshTokens.expiresAt, sql`now()`),
-          ),
-        )
-        .returning({ sessionId: refreshTokens.sessionId });
-
-      if (consumed) {
-        const owner = await this.touchLiveSession(tx, consumed.sessionId, settings.refresh_token_lifetime);
-        if (!owner) return { kind: "invalid" } as const;
-        await this.storeRefreshToken(tx, consumed.sessionId, successor, settings.refresh_token_lifetime);
-        return { kind: "rotated", ...owner } as const;
-      }
-
-      // clock_timestamp(), not now(): now() is when this transaction began, possibly before
-      // the winner's, whose used_at would then look younger than it is.
-      const grace = settings.refresh_reuse_interval;
-      const [spent] = await tx
-        .select({
-          sessionId: refreshTokens.sessionId,
-          inGrace: grace > 0 ? sql<boolean>`${refreshTokens.usedAt} > clock_timestamp() - make_interval(secs => ${grace})` : sql<boolean>`false`,
-        })
-        .from(refreshTokens)
-        .where(and(eq(refreshTokens.tokenHash, tokenHash), sql`${refreshTokens.usedAt} is not null`));
-      if (!spent) return { kind: "invalid" } as const;
-      if (spent.inGrace) {
-        // The successor was stored by the refresh that spent this token, in the same transaction.
-        const owner = await this.touchLiveSession(tx, spent.sessionId, settings.refresh_token_lifetime);
-        return owner ? ({ kind: "rotated", ...owner } as const) : ({ kind: "invalid" } as const);
-      }
-      await sessionService.revoke(spent.sessionId, tx);
-      return { kind: "reused" } as const;
+    const outcome = await this.deps.sessions.rotate(presented, successor, {
+      lifetime: settings.refresh_token_lifetime,
+      reuseInterval: settings.refresh_reuse_interval,
     });
-
     if (outcome.kind === "reused")
       throw new ApiError("token_reused", "Refresh token was already used; the session has been revoked.");
     if (outcome.kind === "invalid") throw invalidRefreshToken();
@@ -168,41 +97,7 @@ export class AuthService {
 
   /** Revokes the session that a live refresh token belongs to. */
   async logout(presented: string): Promise<void> {
-    const liveToken = this.deps.db
-      .select({ sessionId: refreshTokens.sessionId })
-      .from(refreshTokens)
-      .where(
-        and(
-          eq(refreshTokens.tokenHash, hashOpaqueToken(presented)),
-          isNull(refreshTokens.usedAt),
-          gt(refreshTokens.expiresAt, sql`now()`),
-        ),
-      );
-    const revoked = await this.deps.db
-      .update(sessions)
-      .set({ revokedAt: sql`now()` })
-      .where(and(eq(sessions.id, sql`(${liveToken})`), isNull(sessions.revokedAt)))
-      .returning({ id: sessions.id });
-    if (!revoked.length) throw invalidRefreshToken();
-  }
-
-  /** Marks a live session (of an active user) used and extends it; undefined when it is not live. */
-  private async touchLiveSession(tx: Tx, sessionId: string, refreshLifetime: number) {
-    const [owner] = await tx
-      .update(sessions)
-      .set({ lastUsedAt: sql`now()`, expiresAt: secondsFromNow(refreshLifetime) })
-      .from(users)
-      .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), eq(users.id, sessions.userId), eq(users.isActive, true)))
-      .returning({ userId: sessions.userId, sessionId: sessions.id });
-    return owner;
-  }
-
-  private async storeRefreshToken(tx: Tx, sessionId: string, token: string, lifetime: number) {
-    await tx.insert(refreshTokens).values({
-      sessionId,
-      tokenHash: hashOpaqueToken(token),
-      expiresAt: secondsFromNow(lifetime),
-    });
+    if (!(await this.deps.sessions.revokeByRefreshToken(presented))) throw invalidRefreshToken();
   }
 
   private async tokenPair(userId: number, sessionId: string, refreshToken: string, accessLifetime: number): Promise<TokenPair> {

@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { type Account, users } from "../../db/schema";
 import { validationError } from "../../errors";
 import type { PasswordHasher } from "../../passwords";
-import type { SessionService } from "../sessions/service";
+import type { SessionStore } from "../../session-store";
 import type { UserService } from "../users/service";
 
 export class PasswordService {
@@ -11,7 +11,7 @@ export class PasswordService {
     private readonly db: Db,
     private readonly users: UserService,
     private readonly passwords: PasswordHasher,
-    private readonly sessions: SessionService,
+    private readonly sessions: SessionStore,
   ) {}
 
   /** Sets a new password after checking the old one; every other session of the user ends. */

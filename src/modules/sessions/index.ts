@@ -13,7 +13,7 @@ export const sessionsModule = (context: AppContext) => {
     .get(
       "/sessions/",
       async ({ user, sessionId }) =>
-        (await sessions.listLive(user.id)).map((session) => ({
+        (await sessions.listOpen(user.id)).map((session) => ({
           id: session.id,
           created_at: session.createdAt.toISOString(),
           last_used_at: session.lastUsedAt.toISOString(),

@@ -59,5 +59,5 @@ export const toPublicUser = (user: Account): PublicUser => ({
   last_login: user.lastLogin?.toISOString() ?? null,
 });
 
-/** Trims and lower-cases an email before validation, as every lookup does. */
-export const normalizeEmail = (email: unknown) => (typeof email === "string" ? email.trim().toLowerCase() : email);
+/** The one form of an email that is stored and looked up: trimmed and lower-cased. */
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
