@@ -55,6 +55,18 @@ export const ErrorBody = t.Object(
   },
 );
 
+/**
+ * A transform hook for bodies where an unknown field is an error rather than ignored (Elysia
+ * drops fields its schema does not name): a 400 naming each one.
+ */
+export const rejectUnknownFields =
+  (schema: { properties: Record<string, unknown> }) =>
+  ({ body }: { body: unknown }) => {
+    if (typeof body !== "object" || body === null) return;
+    const unknown = Object.keys(body).filter((key) => !Object.hasOwn(schema.properties, key));
+    if (unknown.length) throw validationError(Object.fromEntries(unknown.map((key) => [key, ["Unknown field."]])));
+  };
+
 /** A Django-style message for one failed check, worked out from the schema and the value. */
 function describeIssue(schema: any, value: unknown, field: string): string {
   if (value === undefined) return "This field is required.";
@@ -70,12 +82,14 @@ function describeIssue(schema: any, value: unknown, field: string): string {
     return "Invalid value.";
   }
   if (expected === "integer" || expected === "number") {
-    if (typeof value !== "number" || (expected === "integer" && !Number.isInteger(value)))
-      return expected === "integer" ? "Must be an integer." : "Must be a number.";
+    const kind = expected === "integer" || schema.multipleOf === 1 ? "an integer" : "a number";
+    if (schema.minimum !== undefined && schema.maximum !== undefined)
+      return `Must be ${kind} from ${schema.minimum} to ${schema.maximum}.`;
+    if (typeof value !== "number" || (kind === "an integer" && !Number.isInteger(value))) return `Must be ${kind}.`;
     if (schema.minimum !== undefined && value < schema.minimum) return `Must be at least ${schema.minimum}.`;
     if (schema.maximum !== undefined && value > schema.maximum) return `Must be at most ${schema.maximum}.`;
   }
-  if (expected === "boolean") return "Must be a boolean.";
+  if (expected === "boolean") return "Must be true or false.";
   if (expected === "object") return "Expected a JSON object.";
   return "Invalid value.";
 }

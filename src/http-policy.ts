@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { AppConfig } from "./config";
-import { ApiError } from "./errors";
+import { ApiError, validationError } from "./errors";
 
 export const SECURITY_HEADERS = {
   // JSON loads nothing: the strictest policy (OWASP's for REST APIs). The docs page has its own.
@@ -56,11 +56,16 @@ export const httpPolicy = ({ corsOrigins, maxBodyBytes }: Pick<AppConfig, "corsO
       if (!text.trim()) return {};
       if (!isJson(contentType))
         throw new ApiError("unsupported_media_type", `Unsupported media type "${contentType}"; send application/json.`);
+      let body: unknown;
       try {
-        return JSON.parse(text);
+        body = JSON.parse(text);
       } catch {
         throw new ApiError("validation_error", "Malformed JSON in request body.");
       }
+      // Every route takes an object; Elysia would quietly read an array, a string or null as {}.
+      if (typeof body !== "object" || body === null || Array.isArray(body))
+        throw validationError({ non_field_errors: ["Expected a JSON object."] }, "The request body must be a JSON object.");
+      return body;
     })
     // Never reached (the parser above always answers); it declares JSON as the body type,
     // which is where the OpenAPI document reads request content types from.

@@ -1,68 +1,67 @@
-import Type from "typebox";
-import { Compile } from "typebox/compile";
 import { sql } from "drizzle-orm";
+import { t } from "elysia";
+import { TypeCompiler } from "elysia/type-system";
 import type { Db } from "./db/client";
 import { config } from "./db/schema";
-import { validationError } from "./errors";
+
+/**
+ * A whole number from `minimum` to `maximum`. (Elysia's t.Integer also accepts numeric strings;
+ * a plain number with multipleOf 1 refuses "60".)
+ */
+const whole = (fallback: number, minimum: number, maximum: number, description: string) =>
+  t.Number({ multipleOf: 1, minimum, maximum, default: fallback, description });
 
 /**
  * Runtime settings: stored in the `config` table, changed by superusers, no restart needed.
- * This table is the one definition: the typebox validator and the API's schema derive from it.
+ * This schema is their one definition: the admin route's body and response, the defaults, and
+ * the check of every stored value all come from it.
  */
-const DEFINITIONS = {
-  access_token_lifetime: { default: 30, minimum: 1, maximum: 86_400, description: "Lifetime of new access tokens, in seconds." },
-  refresh_token_lifetime: { default: 2_592_000, minimum: 60, maximum: 31_536_000, description: "Lifetime of new refresh tokens, in seconds." },
-  refresh_reuse_interval: { default: 0, minimum: 0, maximum: 60, description: "Seconds in which a just-rotated refresh token presented again gets the same successor instead of revoking the session." },
-  password_reset_lifetime: { default: 900, minimum: 60, maximum: 86_400, description: "Lifetime of password-reset tokens, in seconds." },
-  require_email_verification: { default: false, description: "Refuse login until the email is verified." },
-  login_rate_limit: { default: 10, minimum: 0, maximum: 10_000, description: "Failed logins allowed per account and IP within the window; 0 turns the limit off." },
-  login_rate_limit_window: { default: 900, minimum: 1, maximum: 86_400, description: "The window of login_rate_limit, in seconds." },
-} as const;
-
-type Definitions = typeof DEFINITIONS;
-export type SettingKey = keyof Definitions;
-export type Settings = { -readonly [K in SettingKey]: Definitions[K]["default"] extends boolean ? boolean : number };
-
-export const SETTING_DEFINITIONS: Readonly<Record<SettingKey, { default: number | boolean; minimum?: number; maximum?: number; description: string }>> = DEFINITIONS;
-
-export const DEFAULT_SETTINGS = Object.fromEntries(
-  Object.entries(DEFINITIONS).map(([key, definition]) => [key, definition.default]),
-) as Settings;
-
-export const SettingsSchema = Type.Object(
-  Object.fromEntries(
-    Object.entries(SETTING_DEFINITIONS).map(([key, { default: fallback, minimum, maximum, description }]) => [
-      key,
-      typeof fallback === "boolean" ? Type.Boolean({ description }) : Type.Integer({ minimum, maximum, description }),
-    ]),
-  ),
+export const SettingsSchema = t.Object(
+  {
+    access_token_lifetime: whole(30, 1, 86_400, "Lifetime of new access tokens, in seconds."),
+    refresh_token_lifetime: whole(2_592_000, 1, 31_536_000, "Lifetime of new refresh tokens (and of an unused session), in seconds."),
+    refresh_reuse_interval: whole(
+      0,
+      0,
+      60,
+      "Seconds in which a just-rotated refresh token presented again gets the same successor instead of revoking the session.",
+    ),
+    password_reset_lifetime: whole(900, 1, 86_400, "Lifetime of password-reset tokens, in seconds."),
+    require_email_verification: t.Boolean({ default: false, description: "Refuse login until the email is verified." }),
+    login_rate_limit: whole(10, 0, 10_000, "Failed logins allowed per account and IP within the window; 0 turns the limit off."),
+    login_rate_limit_window: whole(900, 1, 86_400, "The window of login_rate_limit, in seconds."),
+  },
   { additionalProperties: false },
 );
 
-const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as SettingKey[];
-const settingCheckers = Object.fromEntries(
-  SETTING_KEYS.map((key) => [key, Compile(SettingsSchema.properties[key]!)]),
-) as Record<SettingKey, ReturnType<typeof Compile>>;
+export type Settings = typeof SettingsSchema.static;
+export type SettingKey = keyof Settings;
 
-function describe(key: SettingKey, value: unknown): string {
-  const { default: fallback, minimum, maximum } = SETTING_DEFINITIONS[key];
-  if (typeof fallback === "boolean") return "Must be true or false.";
-  if (typeof value !== "number" || !Number.isInteger(value)) return "Must be an integer.";
-  return `Must be between ${minimum} and ${maximum}.`;
-}
+const SETTING_KEYS = Object.keys(SettingsSchema.properties) as SettingKey[];
 
-/** Checks a partial update: every key known, every value in range; else a 400 naming each bad key. */
-export function parseSettingsUpdate(input: unknown): Partial<Settings> {
-  if (typeof input !== "object" || input === null || Array.isArray(input))
-    throw validationError({ non_field_errors: ["Expected a JSON object of settings."] });
-  const fields: Record<string, string[]> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (!(key in DEFAULT_SETTINGS)) fields[key] = ["Unknown setting."];
-    else if (!settingCheckers[key as SettingKey].Check(value)) fields[key] = [describe(key as SettingKey, value)];
-  }
-  if (Object.keys(fields).length) throw validationError(fields, "Invalid settings; nothing was changed.");
-  return input as Partial<Settings>;
-}
+export const DEFAULT_SETTINGS = Object.fromEntries(
+  SETTING_KEYS.map((key) => [key, SettingsSchema.properties[key].default]),
+) as Settings;
+SettingsSchema.examples = [DEFAULT_SETTINGS];
+
+/**
+ * A change: some of the settings, no other key. Without the defaults: Elysia fills a missing
+ * key from its schema's `default`, which would reset every setting the change leaves out.
+ */
+export const SettingsUpdateSchema = t.Partial(t.Object(
+  Object.fromEntries(SETTING_KEYS.map((key) => {
+    const { default: _, ...bounds } = SettingsSchema.properties[key];
+    return [key, bounds];
+  })) as { [K in SettingKey]: (typeof SettingsSchema.properties)[K] },
+), {
+  additionalProperties: false,
+  description: "Some of the settings. All or nothing: an unknown key or a bad value is a 400 naming it, and nothing is written.",
+  examples: [{ access_token_lifetime: 300, refresh_reuse_interval: 10 }],
+});
+
+const storedValueChecks: Record<string, { Check(value: unknown): boolean }> = Object.fromEntries(
+  SETTING_KEYS.map((key) => [key, TypeCompiler.Compile(SettingsSchema.properties[key])]),
+);
 
 /**
  * Reads settings through a short cache, so a change made on another instance arrives within
@@ -84,6 +83,7 @@ export class SettingsStore {
     return this.loading;
   }
 
+  /** Writes a validated change in one statement (all or nothing) and returns the settings after it. */
   async update(changes: Partial<Settings>, updatedBy: number | null): Promise<Settings> {
     const entries = Object.entries(changes);
     if (entries.length) {
@@ -105,7 +105,7 @@ export class SettingsStore {
     const settings = { ...DEFAULT_SETTINGS };
     for (const { key, value } of rows) {
       // A row no longer valid (a bound tightened in a later release) falls back to the default.
-      if (key in settings && settingCheckers[key as SettingKey].Check(value)) (settings as Record<string, unknown>)[key] = value;
+      if (storedValueChecks[key]?.Check(value)) (settings as Record<string, unknown>)[key] = value;
     }
     if (!this.cached || generation > this.cached.generation) this.cached = { settings, loadedAt: Date.now(), generation };
     return settings;

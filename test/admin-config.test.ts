@@ -53,6 +53,17 @@ for (const method of ["PUT", "PATCH"]) {
       expect(refreshedPayload.exp - refreshedPayload.iat).toBe(lifetime);
     });
 
+    test("changes only the keys sent: the others keep their stored values", async () => {
+      await t.request(method, "/api/admin/config/", { token: admin.access_token, body: { refresh_reuse_interval: 7 } });
+      const othersBefore = (await t.db.select().from(config)).filter((row) => row.key !== "access_token_lifetime");
+      const response = await t.request(method, "/api/admin/config/", { token: admin.access_token, body: { access_token_lifetime: 61 } });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ refresh_reuse_interval: 7, access_token_lifetime: 61 });
+      const othersAfter = (await t.db.select().from(config)).filter((row) => row.key !== "access_token_lifetime");
+      expect(othersAfter).toEqual(othersBefore);
+      await t.request(method, "/api/admin/config/", { token: admin.access_token, body: { refresh_reuse_interval: 0, access_token_lifetime: 30 } });
+    });
+
     test("is all or nothing: one bad value is a 400 naming it and nothing is written", async () => {
       const before = (await t.request("GET", "/api/admin/config/", { token: admin.access_token })).body;
       const rowsBefore = await t.db.select().from(config);
@@ -73,7 +84,7 @@ for (const method of ["PUT", "PATCH"]) {
         body: { access_token_lifetime: 60, no_such_setting: 1 },
       });
       expect(response.status).toBe(400);
-      expect(response.body.fields).toEqual({ no_such_setting: ["Unknown setting."] });
+      expect(response.body.fields).toEqual({ no_such_setting: ["Unknown field."] });
     });
 
     const bad: Array<[string, unknown]> = [
@@ -92,10 +103,23 @@ for (const method of ["PUT", "PATCH"]) {
       });
     }
 
-    test("a non-object body is 400", async () => {
-      const response = await t.request(method, "/api/admin/config/", { token: admin.access_token, body: [1, 2] });
-      expect(response.status).toBe(400);
-      expect(response.body.code).toBe("validation_error");
+    for (const body of [[1, 2], "access_token_lifetime", null, 60]) {
+      test(`a body that is not an object (${JSON.stringify(body)}) is 400 and nothing is written`, async () => {
+        const rowsBefore = await t.db.select().from(config);
+        const response = await t.request(method, "/api/admin/config/", { token: admin.access_token, body });
+        expect(response.status).toBe(400);
+        expect(response.body.code).toBe("validation_error");
+        expect(await t.db.select().from(config)).toEqual(rowsBefore);
+      });
+    }
+
+    test("every lifetime accepts 1 second", async () => {
+      const lifetimes = { access_token_lifetime: 1, refresh_token_lifetime: 1, password_reset_lifetime: 1, login_rate_limit_window: 1 };
+      const response = await t.request(method, "/api/admin/config/", { token: admin.access_token, body: lifetimes });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject(lifetimes);
+      const defaults = Object.fromEntries(Object.keys(lifetimes).map((key) => [key, DEFAULT_SETTINGS[key as keyof typeof DEFAULT_SETTINGS]]));
+      expect((await t.request(method, "/api/admin/config/", { token: admin.access_token, body: defaults })).status).toBe(200);
     });
 
     test("staff may not change settings (403), anonymous is 401", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { DEFAULT_SETTINGS } from "../src/settings";
 import { setupApp } from "./helpers";
 
 const t = await setupApp();
@@ -53,6 +54,23 @@ describe("/api-doc", () => {
       "password",
     ]);
     expect(Object.keys(spec.paths).some((path) => path.startsWith("/api-doc"))).toBe(false);
+  });
+
+  test("the settings body names every key with its type and bounds, and no other key", async () => {
+    const spec = (await t.request("GET", "/api-doc/json")).body;
+    for (const method of ["put", "patch"]) {
+      const body = spec.paths["/api/admin/config/"][method].requestBody.content["application/json"].schema;
+      expect(body.additionalProperties).toBe(false);
+      expect(body.required ?? []).toEqual([]);
+      expect(Object.keys(body.properties).sort()).toEqual(Object.keys(DEFAULT_SETTINGS).sort());
+      expect(body.properties.access_token_lifetime).toMatchObject({ type: "number", multipleOf: 1, minimum: 1, maximum: 86_400 });
+      expect(body.properties.refresh_token_lifetime).toMatchObject({ type: "number", multipleOf: 1, minimum: 1 });
+      expect(body.properties.require_email_verification).toMatchObject({ type: "boolean" });
+      for (const [key, property] of Object.entries<any>(body.properties)) {
+        expect(property.description, key).toBeString();
+        if (property.type === "number") expect([property.minimum, property.maximum].every(Number.isInteger), key).toBe(true);
+      }
+    }
   });
 
   for (const path of ["/api-doc", "/api-doc/"]) {

@@ -129,6 +129,25 @@ describe("revocation takes effect on the very next request", () => {
   });
 });
 
+describe("a session ends when its refresh lifetime runs out", () => {
+  test("an access token living longer than its session's refresh token is 401 once the session has expired", async () => {
+    const admin = await t.superuser();
+    const configure = (body: Record<string, number>) => t.request("PATCH", "/api/admin/config/", { token: admin.access_token, body });
+    expect((await configure({ access_token_lifetime: 600, refresh_token_lifetime: 1 })).status).toBe(200);
+    try {
+      const { access_token, refresh_token } = await t.account();
+      expect((await me(access_token)).status).toBe(200);
+      await Bun.sleep(1_500);
+      const afterExpiry = await me(access_token);
+      expect(afterExpiry.status).toBe(401);
+      expect(afterExpiry.body.code).toBe("token_not_valid");
+      expect((await t.request("POST", "/api/refresh/", { body: { refresh_token } })).status).toBe(401);
+    } finally {
+      await configure({ access_token_lifetime: 30, refresh_token_lifetime: 2_592_000 });
+    }
+  });
+});
+
 describe("POST /api/password/change/", () => {
   for (const path of ["/api/password/change/", "/api/password/change"]) {
     test(`changes the password and revokes the user's other sessions, not this one (${path})`, async () => {

@@ -1,14 +1,14 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context";
-import { errorResponses } from "../../errors";
+import { errorResponses, rejectUnknownFields } from "../../errors";
 import { authGuard } from "../../guard";
-import { parseSettingsUpdate } from "../../settings";
 import { AdminModel } from "./model";
 
 export const adminModule = (context: AppContext) => {
   const { settings } = context;
   const change = {
     role: "superuser",
+    transform: rejectUnknownFields(AdminModel.settingsUpdate),
     body: AdminModel.settingsUpdate,
     response: { 200: AdminModel.settings, ...errorResponses(400, 401, 403) },
   } as const;
@@ -25,11 +25,11 @@ export const adminModule = (context: AppContext) => {
       response: { 200: AdminModel.settings, ...errorResponses(401, 403) },
       detail: { summary: "Read the runtime settings", tags: ["admin"] },
     })
-    .put("/config/", ({ body, user }) => settings.update(parseSettingsUpdate(body), user.id), {
+    .put("/config/", ({ body, user }) => settings.update(body, user.id), {
       ...change,
       detail: { summary: "Change runtime settings", ...changeDetail },
     })
-    .patch("/config/", ({ body, user }) => settings.update(parseSettingsUpdate(body), user.id), {
+    .patch("/config/", ({ body, user }) => settings.update(body, user.id), {
       ...change,
       detail: { summary: "Change some runtime settings", ...changeDetail },
     });
