@@ -1,3 +1,4 @@
+import "./fast-paths";
 import { Elysia } from "elysia";
 import type { AppConfig } from "./config";
 import type { AppContext } from "./context";

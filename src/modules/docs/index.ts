@@ -1,29 +1,8 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
-import { FormatRegistry } from "elysia/type-system";
-import { fullFormats } from "elysia/type-system/format";
 import swaggerBundlePath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import swaggerCssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import packageJson from "../../../package.json";
-
-// Importing @elysiajs/openapi replaces TypeBox's global string-format checkers (email, uuid,
-// url, ...) with valibot/Zod ones that build a schema on every call: a large share of the CPU
-// of each validated request. Put Elysia's own regex checkers back.
-for (const [name, check] of Object.entries(fullFormats)) {
-  if (check instanceof RegExp) FormatRegistry.Set(name, (value) => check.test(value));
-  else if (typeof check === "function") FormatRegistry.Set(name, check as (value: string) => boolean);
-}
-
-// Every response carrying a user checks two date-times; Elysia's checker splits the string and
-// runs two more regexes. RFC 3339 in one anchored regex, then the length of the month.
-const DATE_TIME = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):?[0-5]\d)$/;
-FormatRegistry.Set("date-time", (value) => {
-  const match = DATE_TIME.exec(value);
-  if (!match) return false;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  return Number(match[3]) <= new Date(Date.UTC(year, month, 0)).getUTCDate();
-});
 
 const SPEC_URL = "/api-doc/json";
 
