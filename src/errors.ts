@@ -70,6 +70,7 @@ export const rejectUnknownFields =
 /** A Django-style message for one failed check, worked out from the schema and the value. */
 function describeIssue(schema: any, value: unknown, field: string): string {
   if (value === undefined) return "This field is required.";
+  if (typeof schema.error === "string") return schema.error;
   if (schema.type === "object" && field && !(field in (schema.properties ?? {}))) return "Unknown field.";
   const expected = schema.type as string | undefined;
   if (expected === "string") {

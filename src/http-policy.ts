@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { AppConfig } from "./config";
 import { ApiError, validationError } from "./errors";
+import { assertPlainTextBody } from "./input-policy";
 
 export const SECURITY_HEADERS = {
   // JSON loads nothing: the strictest policy (OWASP's for REST APIs). The docs page has its own.
@@ -17,6 +18,22 @@ export const SECURITY_HEADERS = {
 // The unread rest of the body would keep the connection busy (and a graceful stop waiting): close it.
 const tooLarge = (limit: number) =>
   new ApiError("payload_too_large", `Request body is larger than ${limit} bytes.`, undefined, { connection: "close" });
+
+/**
+ * The body as text, refused past `limit` bytes. A declared Content-Length was checked on
+ * arrival; a chunked body is read as it comes and cut off at the limit, never buffered whole.
+ */
+async function readBody(request: Request, limit: number): Promise<string> {
+  if (request.headers.has("content-length") || !request.body) return request.text();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 const isJson = (contentType: string) => /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
 
@@ -51,8 +68,7 @@ export const httpPolicy = ({ corsOrigins, maxBodyBytes }: Pick<AppConfig, "corsO
       if (declaredLength > maxBodyBytes) throw tooLarge(maxBodyBytes);
     })
     .onParse({ as: "global" }, async ({ request, contentType }) => {
-      const text = await request.text();
-      if (text.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
+      const text = await readBody(request, maxBodyBytes);
       if (!text.trim()) return {};
       if (!isJson(contentType))
         throw new ApiError("unsupported_media_type", `Unsupported media type "${contentType}"; send application/json.`);
@@ -65,6 +81,7 @@ export const httpPolicy = ({ corsOrigins, maxBodyBytes }: Pick<AppConfig, "corsO
       // Every route takes an object; Elysia would quietly read an array, a string or null as {}.
       if (typeof body !== "object" || body === null || Array.isArray(body))
         throw validationError({ non_field_errors: ["Expected a JSON object."] }, "The request body must be a JSON object.");
+      assertPlainTextBody(body);
       return body;
     })
     // Never reached (the parser above always answers); it declares JSON as the body type,

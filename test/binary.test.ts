@@ -73,6 +73,25 @@ describe(`the binary alone in an empty directory (${mode})`, () => {
       const huge = await jsonRequest(base, "POST", "/api/register/", { email: "big@example.com", password: "x".repeat(1_000_000) });
       expect(huge.status).toBe(413);
       expect(((await huge.json()) as { code: string }).code).toBe("payload_too_large");
+      // Past Bun's own default limits too, with a declared length and chunked: still the JSON shape.
+      const twoMiB = JSON.stringify({ email: "big@example.com", password: "x".repeat(2 * 1024 * 1024) });
+      const chunked = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(twoMiB));
+          controller.close();
+        },
+      });
+      for (const body of [twoMiB, chunked]) {
+        const response = await fetch(`${base}/api/register/`, { method: "POST", headers: { "content-type": "application/json" }, body });
+        expect(response.status).toBe(413);
+        expect(((await response.json()) as { code: string }).code).toBe("payload_too_large");
+      }
+      const nul = await fetch(`${base}/api/login/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"email": "user@example.com\\u0000", "password": "x\\u0000"}',
+      });
+      expect(nul.status).toBe(400);
 
       const docs = await fetch(`${base}/api-doc/`);
       expect(docs.status).toBe(200);
