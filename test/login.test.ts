@@ -72,3 +72,41 @@ describe("POST /api/login/", () => {
     expect(response.body.fields.password).toBeDefined();
   });
 });
+
+describe("POST /api/login/ by username (clients of seeds 001 and 004)", () => {
+  test("logs in with {username, password}, the username matched in any letter case and trimmed", async () => {
+    const username = `John Smith ${crypto.randomUUID().slice(0, 6)}`;
+    const { user, password } = await t.register(t.uniqueEmail(), "password123", { username });
+    for (const given of [username, username.toUpperCase(), `  ${username.toLowerCase()} `]) {
+      const response = await t.request("POST", "/api/login/", { body: { username: given, password } });
+      expect(response.status).toBe(200);
+      expect(decodeJwt(response.body.access_token).payload.user_id).toBe(user.id);
+    }
+  });
+
+  test("a wrong password, an unknown username, an inactive account: the same 401", async () => {
+    const username = `zoë ${crypto.randomUUID().slice(0, 6)}`;
+    const { user } = await t.register(t.uniqueEmail(), "password123", { username });
+    const wrong = await t.request("POST", "/api/login/", { body: { username, password: "not-the-password" } });
+    const unknown = await t.request("POST", "/api/login/", { body: { username: "nobody at all", password: "password123" } });
+    await t.db.update(users).set({ isActive: false }).where(eq(users.id, user.id));
+    const inactive = await t.request("POST", "/api/login/", { body: { username, password: "password123" } });
+    for (const response of [wrong, unknown, inactive]) {
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual(wrong.body);
+      expect(response.body.code).toBe("invalid_credentials");
+    }
+  });
+
+  test("an empty username never matches the accounts that have none", async () => {
+    await t.register();
+    const response = await t.request("POST", "/api/login/", { body: { username: " ", password: "password123" } });
+    expect(response.status).toBe(401);
+  });
+
+  test("neither email nor username is a 400 naming email", async () => {
+    const response = await t.request("POST", "/api/login/", { body: { password: "password123" } });
+    expect(response.status).toBe(400);
+    expect(Object.keys(response.body.fields)).toEqual(["email"]);
+  });
+});

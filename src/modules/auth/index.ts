@@ -1,10 +1,18 @@
 import { Elysia } from "elysia";
 import { clientInfo } from "../../client-info";
 import type { AppContext } from "../../context";
-import { ApiError, errorResponses } from "../../errors";
+import { ApiError, errorResponses, validationError } from "../../errors";
 import { authGuard, authenticateAccessToken } from "../../guard";
 import { PublicUser, normalizeEmail, toPublicUser } from "../users/model";
+import { type AccountIdentifier } from "./service";
 import { AuthModel } from "./model";
+
+/** Which account a login names: its email, else its username; neither is a 400. */
+export function loginIdentifier(body: { email?: string; username?: string }): AccountIdentifier {
+  if (body.email !== undefined) return { email: body.email };
+  if (body.username !== undefined) return { username: body.username };
+  throw validationError({ email: ["Give an email (or a username) to log in with."] });
+}
 
 export const authModule = (context: AppContext) => {
   const { auth, users, config } = context;
@@ -37,7 +45,10 @@ export const authModule = (context: AppContext) => {
     )
     .post(
       "/login/",
-      ({ body, request, server }) => auth.login(body.email, body.password, clientInfo(request, server, config.trustProxy)),
+      ({ body, request, server }) => {
+        const account = loginIdentifier(body);
+        return auth.login(account, body.password, clientInfo(request, server, config.trustProxy));
+      },
       {
         body: AuthModel.login,
         response: { 200: AuthModel.tokenPair, ...errorResponses(400, 401, 403, 429) },

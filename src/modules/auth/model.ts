@@ -16,11 +16,20 @@ export const AuthModel = {
     first_name: t.Optional(NameField),
     last_name: t.Optional(NameField),
   }),
-  login: t.Object({
-    // Any string: a malformed email simply matches no account.
-    email: t.String({ minLength: 1, maxLength: 254, examples: ["ada@example.com"] }),
-    password: t.String({ minLength: 1, maxLength: 128, examples: ["correct horse battery"] }),
-  }),
+  login: t.Object(
+    {
+      // Any string: a malformed email or unknown username simply matches no account.
+      email: t.Optional(t.String({ minLength: 1, maxLength: 254, examples: ["ada@example.com"] })),
+      username: t.Optional(
+        t.String({ minLength: 1, maxLength: 1024, description: "Instead of `email` (clients of seeds 001/004): matched in any letter case." }),
+      ),
+      password: t.String({ minLength: 1, maxLength: 128, examples: ["correct horse battery"] }),
+    },
+    {
+      description: "`email` or `username`, and `password`. With both, `email` is used.",
+      examples: [{ email: "user@example.com", password: "password" }, { username: "John Smith", password: "password" }],
+    },
+  ),
   refresh: t.Object({ refresh_token: RefreshTokenField }),
   tokenPair: t.Object(
     {

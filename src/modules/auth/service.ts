@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { type SQL, and, eq, ne, sql } from "drizzle-orm";
 import type { ClientInfo } from "../../client-info";
 import type { Db } from "../../db/client";
 import { rateLimits, users } from "../../db/schema";
@@ -9,6 +9,9 @@ import type { SessionStore } from "../../session-store";
 import type { SettingsStore } from "../../settings";
 import { type AccessTokens, newOpaqueToken, successorOf } from "../../tokens";
 import { normalizeEmail } from "../users/model";
+
+/** How a login names its account. */
+export type AccountIdentifier = { email: string } | { username: string };
 
 export interface TokenPair {
   access_token: string;
@@ -36,28 +39,38 @@ export class AuthService {
   /**
    * Everything a login checks before hashing, in one round trip: the account, if there is
    * one, and the brute-force window of this account and IP, if one is open. Always one row.
+   * One prepared statement per way of naming the account, each on its unique index.
    */
-  private readonly loginCandidate;
+  private readonly candidateByEmail;
+  private readonly candidateByUsername;
 
   constructor(private readonly deps: AuthDependencies) {
-    this.loginCandidate = deps.db
-      .select({ user: users, failures: { count: rateLimits.count, resetAt: rateLimits.resetAt } })
-      .from(sql`(select) as login_attempt`)
-      .leftJoin(users, eq(users.email, sql.placeholder("email")))
-      .leftJoin(rateLimits, openWindowOf(sql.placeholder("limitKey")))
-      .prepare("login_candidate");
+    const candidate = (account: SQL, name: string) =>
+      deps.db
+        .select({ user: users, failures: { count: rateLimits.count, resetAt: rateLimits.resetAt } })
+        .from(sql`(select) as login_attempt`)
+        .leftJoin(users, account)
+        .leftJoin(rateLimits, openWindowOf(sql.placeholder("limitKey")))
+        .prepare(name);
+    this.candidateByEmail = candidate(eq(users.email, sql.placeholder("identifier")), "login_candidate_by_email");
+    this.candidateByUsername = candidate(
+      and(ne(users.username, ""), eq(sql`lower(${users.username})`, sql`lower(${sql.placeholder("identifier")})`))!,
+      "login_candidate_by_username",
+    );
   }
 
   /**
    * Same answer, and about the same time, for an unknown email, a wrong password or an
    * inactive account. Failures count per account and IP; past the limit, 429 before any hashing.
    */
-  async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
+  async login(account: AccountIdentifier, password: string, client: ClientInfo): Promise<TokenPair> {
     const { passwords, rateLimiter, sessions } = this.deps;
-    const normalizedEmail = normalizeEmail(email);
+    const byEmail = "email" in account;
+    const identifier = byEmail ? normalizeEmail(account.email) : account.username.trim();
     const settings = await this.deps.settings.current();
-    const limitKey = `login:${normalizedEmail}|${client.ip ?? ""}`;
-    const [candidate] = await this.loginCandidate.execute({ email: normalizedEmail, limitKey });
+    const limitKey = `login:${byEmail ? identifier : `username:${identifier.toLowerCase()}`}|${client.ip ?? ""}`;
+    const statement = byEmail ? this.candidateByEmail : this.candidateByUsername;
+    const [candidate] = await statement.execute({ identifier, limitKey });
     const { user, failures } = candidate!;
     assertUnderLimit(failures, settings.login_rate_limit);
 

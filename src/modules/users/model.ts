@@ -1,11 +1,28 @@
 import { t } from "elysia";
+import { FormatRegistry } from "elysia/type-system";
 import type { Account } from "../../db/schema";
 import { trustedResponse } from "../../fast-paths";
 
 /** Field schemas shared by every route that takes or returns a user. */
 export const EmailField = t.String({ format: "email", maxLength: 254, examples: ["ada@example.com"] });
 export const PasswordField = t.String({ minLength: 8, maxLength: 128, examples: ["correct horse battery"] });
-export const UsernameField = t.String({ maxLength: 150, pattern: "^[\\w.@+-]*$", examples: ["ada"] });
+
+/**
+ * Usernames are display names ("John Smith", "Zoë Ω 测试"): any text of at most 150 characters
+ * (code points) once trimmed, no control characters; "" means unset. This format is the one
+ * place that decides it; `UsernameField` trims what it accepts.
+ */
+export const USERNAME_MAX_LENGTH = 150;
+FormatRegistry.Set("display-name", (value) => {
+  const text = value.trim();
+  return !/[\u0000-\u001f\u007f]/.test(text) && (text.length <= USERNAME_MAX_LENGTH || [...text].length <= USERNAME_MAX_LENGTH);
+});
+export const USERNAME_RULE = `Usernames are 1 to ${USERNAME_MAX_LENGTH} characters once trimmed (spaces, accents and any script are fine), no control characters; "" unsets it.`;
+export const UsernameField = t
+  .Transform(t.String({ format: "display-name", error: USERNAME_RULE, description: USERNAME_RULE, examples: ["John Smith"] }))
+  .Decode((username) => username.trim())
+  .Encode((username) => username);
+
 export const NameField = t.String({ maxLength: 150, examples: ["Ada"] });
 
 export const PublicUser = trustedResponse(t.Object(

@@ -29,13 +29,9 @@ function conflictOf(error: unknown): ApiError | undefined {
   const { code, constraint_name, constraint } = (cause ?? {}) as Record<string, string | undefined>;
   if (code !== UNIQUE_VIOLATION) return undefined;
   const name = constraint_name ?? constraint ?? "";
-  if (name === "users_username_key")
-    return new ApiError("username_taken", "A user with that username already exists.", {
-      username: ["A user with that username already exists."],
-    });
-  return new ApiError("email_taken", "A user with that email already exists.", {
-    email: ["A user with that email already exists."],
-  });
+  // No `fields`: those are for validation errors only (the one error shape).
+  if (name === "users_username_key") return new ApiError("username_taken", "A user with that username already exists.");
+  return new ApiError("email_taken", "A user with that email already exists.");
 }
 
 export class UserService {
