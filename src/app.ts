@@ -14,6 +14,7 @@ import { healthModule } from "./modules/health";
 import { keysModule } from "./modules/keys";
 import { meModule } from "./modules/me";
 import { passwordModule } from "./modules/password";
+import { profilesModule } from "./modules/profiles";
 import { PasswordService } from "./modules/password/service";
 import { sessionsModule } from "./modules/sessions";
 import { UserService } from "./modules/users/service";
@@ -74,6 +75,7 @@ export function createApp(options: AppOptions) {
     .use(keysModule(context))
     .use(authModule(context))
     .use(meModule(context))
+    .use(profilesModule(context))
     .use(sessionsModule(context))
     .use(passwordModule(context))
     .use(adminModule(context));

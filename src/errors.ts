@@ -70,9 +70,13 @@ export const rejectUnknownFields =
 /** A Django-style message for one failed check, worked out from the schema and the value. */
 function describeIssue(schema: any, value: unknown, field: string): string {
   if (value === undefined) return "This field is required.";
-  if (typeof schema.error === "string") return schema.error;
   if (schema.type === "object" && field && !(field in (schema.properties ?? {}))) return "Unknown field.";
   const expected = schema.type as string | undefined;
+  // A wrong JSON type first, then the field's own statement of what it allows, if it has one.
+  if (expected === "string" && typeof value !== "string") return "Must be a string.";
+  if (expected === "boolean") return "Must be true or false.";
+  if (expected === "object" && (typeof value !== "object" || value === null || Array.isArray(value))) return "Must be a JSON object.";
+  if (typeof schema.error === "string") return schema.error;
   if (expected === "string") {
     if (typeof value !== "string") return "Must be a string.";
     if (schema.maxLength !== undefined && value.length > schema.maxLength)
@@ -90,8 +94,6 @@ function describeIssue(schema: any, value: unknown, field: string): string {
     if (schema.minimum !== undefined && value < schema.minimum) return `Must be at least ${schema.minimum}.`;
     if (schema.maximum !== undefined && value > schema.maximum) return `Must be at most ${schema.maximum}.`;
   }
-  if (expected === "boolean") return "Must be true or false.";
-  if (expected === "object") return "Expected a JSON object.";
   return "Invalid value.";
 }
 

@@ -43,6 +43,14 @@ export const authGuard = (context: Pick<AppContext, "accessTokens" | "sessions">
       detail: { security },
       resolve: ({ request }) => authenticate(request.headers.get("authorization")),
     },
+    /** Anonymous allowed: `viewer` is the user of a valid token, or null without one (a bad one is still 401). */
+    optionalAuth: {
+      detail: { security: [{}, ...security] },
+      resolve: async ({ request }) => {
+        const authorization = request.headers.get("authorization");
+        return { viewer: authorization === null ? null : (await authenticate(authorization)).user };
+      },
+    },
     role: (role: Role) => ({
       detail: { security },
       resolve: async ({ request }) => {

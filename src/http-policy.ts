@@ -51,7 +51,7 @@ export const httpPolicy = ({ corsOrigins, maxBodyBytes }: Pick<AppConfig, "corsO
       const corsAllowed = origin !== null && allowedOrigins.has(origin);
       if (corsAllowed) {
         set.headers["access-control-allow-origin"] = origin;
-        set.headers["access-control-expose-headers"] = "Retry-After";
+        set.headers["access-control-expose-headers"] = "Retry-After, X-Total-Count";
         set.headers.vary = "Origin";
       }
       if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {

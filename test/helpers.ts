@@ -5,7 +5,7 @@ import { drizzle } from "drizzle-orm/pglite";
 import postgres from "postgres";
 import { type AppOptions, createApp } from "../src/app";
 import { type AppConfig, loadConfig } from "../src/config";
-import { type Database, type Db, migrate, openDatabase } from "../src/db/client";
+import { type Database, type Db, migrate, openDatabase, pgliteOptions } from "../src/db/client";
 import * as schema from "../src/db/schema";
 import type { Logger } from "../src/logger";
 
@@ -25,7 +25,7 @@ let pgliteTemplate: Promise<Blob> | undefined;
 /** initdb + migrations once per test process; each file then loads a copy (~0.2 s). */
 function migratedPgliteTemplate(): Promise<Blob> {
   pgliteTemplate ??= (async () => {
-    const client = await PGlite.create();
+    const client = await PGlite.create(await pgliteOptions());
     await migrate(drizzle(client, { schema }) as unknown as Db);
     const dump = await client.dumpDataDir("none");
     await client.close();

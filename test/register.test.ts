@@ -4,6 +4,8 @@ import { setupApp } from "./helpers";
 const t = await setupApp();
 
 const USER_FIELDS = [
+  "avatar",
+  "bio",
   "date_joined",
   "email",
   "email_verified",
@@ -14,6 +16,9 @@ const USER_FIELDS = [
   "is_superuser",
   "last_login",
   "last_name",
+  "location",
+  "metadata",
+  "privacy",
   "username",
 ];
 

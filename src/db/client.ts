@@ -1,8 +1,13 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
 import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
 import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
+// Not in the package's exports map: imported by path so `bun build --compile` embeds it too.
+import pgTrgmBundlePath from "../../node_modules/@electric-sql/pglite/dist/pg_trgm.tar.gz" with { type: "file" };
 import { Placeholder, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -65,7 +70,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   const client = await PGlite.create({
     dataDir: target.dataDir,
     loadDataDir: target.loadDataDir,
-    ...(await pgliteRuntime()),
+    ...(await pgliteOptions()),
   });
   return {
     db: drizzlePglite(client, { schema }) as unknown as Db,
@@ -78,19 +83,38 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   };
 }
 
-let compiledRuntime: Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module }> | undefined;
+let compiledRuntime:
+  | Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module; pgTrgm: URL }>
+  | undefined;
 
 /**
- * PGlite's wasm and file-system bundle, imported as files so `bun build --compile` embeds them
- * (PGlite's own lookup by URL fails inside a binary). Compiled once per process.
+ * PGlite's wasm, file-system bundle and the pg_trgm extension, imported as files so
+ * `bun build --compile` embeds them (PGlite's own lookup by URL fails inside a binary).
+ * Compiled once per process. Every PGlite authd opens, tests' included, is made with these.
  */
-async function pgliteRuntime() {
+export async function pgliteOptions() {
   compiledRuntime ??= (async () => {
     const compile = async (path: string) => WebAssembly.compile(await Bun.file(path).arrayBuffer());
     const [pgliteWasmModule, initdbWasmModule] = await Promise.all([compile(pgliteWasmPath), compile(initdbWasmPath)]);
-    return { pgliteWasmModule, initdbWasmModule };
+    return { pgliteWasmModule, initdbWasmModule, pgTrgm: await readableFile(pgTrgmBundlePath) };
   })();
-  return { ...(await compiledRuntime), fsBundle: Bun.file(pgliteDataPath) };
+  const { pgTrgm, ...runtime } = await compiledRuntime;
+  return { ...runtime, fsBundle: Bun.file(pgliteDataPath), extensions: { pg_trgm: pgTrgm } };
+}
+
+/**
+ * A file URL PGlite can stream from. Files embedded in a compiled binary live under /$bunfs,
+ * which Bun.file reads but node:fs streams (PGlite's loader) do not: copy those out once.
+ */
+async function readableFile(path: string): Promise<URL> {
+  if (!path.startsWith("/$bunfs/")) return pathToFileURL(path);
+  const bytes = await Bun.file(path).bytes();
+  const copy = join(tmpdir(), `authd-${Bun.hash(bytes).toString(16)}-${basename(path)}`);
+  if (!(await Bun.file(copy).exists())) {
+    await Bun.write(`${copy}.${process.pid}`, bytes);
+    renameSync(`${copy}.${process.pid}`, copy);
+  }
+  return pathToFileURL(copy);
 }
 
 const MIGRATION_LOCK_ID = 0x61757468; // "auth": any constant shared by every authd instance

@@ -31,6 +31,13 @@ export const users = pgTable(
     emailVerifiedAt: timestamptz("email_verified_at"),
     dateJoined: timestamptz("date_joined").notNull().defaultNow(),
     lastLogin: timestamptz("last_login"),
+    // The profile (seed 004): shown at /api/users/{username}/ unless private.
+    bio: text("bio").notNull().default(""),
+    location: text("location").notNull().default(""),
+    avatar: text("avatar").notNull().default(""),
+    privacy: boolean("privacy").notNull().default(false),
+    /** An app's own profile fields (at most 4 KiB of JSON, checked at the edge). */
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
   },
   (table) => [
     uniqueIndex("users_email_key").on(table.email),
@@ -38,6 +45,8 @@ export const users = pgTable(
     uniqueIndex("users_username_key")
       .on(sql`lower(${table.username})`)
       .where(sql`${table.username} <> ''`),
+    // Profile search: a case-insensitive substring match stays an index scan at millions of users.
+    index("users_username_trgm_idx").using("gin", sql`lower(${table.username}) gin_trgm_ops`),
     check("users_email_lower_case", sql`${table.email} = lower(${table.email})`),
   ],
 );

@@ -1,6 +1,7 @@
 import { t } from "elysia";
 import { FormatRegistry } from "elysia/type-system";
 import type { Account } from "../../db/schema";
+import { validationError } from "../../errors";
 import { trustedResponse } from "../../fast-paths";
 
 /** Field schemas shared by every route that takes or returns a user. */
@@ -23,49 +24,142 @@ export const UsernameField = t
   .Decode((username) => username.trim())
   .Encode((username) => username);
 
-export const NameField = t.String({ maxLength: 150, examples: ["Ada"] });
+export const NameField = t.String({ maxLength: 150, error: "At most 150 characters.", examples: ["Ada"] });
 
-export const PublicUser = trustedResponse(t.Object(
+/** The profile's own fields (seed 004), as /api/me/ and /api/users/{username}/ take them. */
+export const METADATA_MAX_BYTES = 4096;
+export const ProfileFields = {
+  first_name: NameField,
+  last_name: NameField,
+  bio: t.String({ maxLength: 2000, error: "At most 2000 characters.", examples: ["Mathematician."] }),
+  location: t.String({ maxLength: 150, error: "At most 150 characters.", examples: ["London"] }),
+  avatar: t.String({
+    maxLength: 2048,
+    pattern: "^(https?://[^\\s]+)?$",
+    error: 'An http(s) URL of at most 2048 characters, or "" for none.',
+    examples: ["https://example.com/ada.png"],
+  }),
+  privacy: t.Boolean({ description: "A private profile is seen only by its owner and staff." }),
+  metadata: t.Record(t.String(), t.Unknown(), {
+    description: `A free JSON object for an app's own fields (such as fav_sport_1..3), at most ${METADATA_MAX_BYTES} bytes as JSON. Replaced whole when sent.`,
+    examples: [{ fav_sport_1: "tennis" }],
+  }),
+};
+
+/** A change to a profile: any of its fields, the username included. */
+export const ProfileUpdate = t.Object(
   {
-    id: t.Number({ multipleOf: 1 }),
-    email: t.String(),
-    username: t.String({ description: 'Empty ("") until the user sets one.' }),
-    first_name: t.String(),
-    last_name: t.String(),
-    is_active: t.Boolean(),
-    is_staff: t.Boolean(),
-    is_superuser: t.Boolean(),
-    email_verified: t.Boolean(),
-    date_joined: t.String({ format: "date-time" }),
-    last_login: t.Nullable(t.String({ format: "date-time" })),
+    username: t.Optional(UsernameField),
+    first_name: t.Optional(ProfileFields.first_name),
+    last_name: t.Optional(ProfileFields.last_name),
+    bio: t.Optional(ProfileFields.bio),
+    location: t.Optional(ProfileFields.location),
+    avatar: t.Optional(ProfileFields.avatar),
+    privacy: t.Optional(ProfileFields.privacy),
+    metadata: t.Optional(ProfileFields.metadata),
   },
   {
-    examples: [
-      {
-        id: 1,
-        email: "ada@example.com",
-        username: "",
-        first_name: "Ada",
-        last_name: "Lovelace",
-        is_active: true,
-        is_staff: false,
-        is_superuser: false,
-        email_verified: false,
-        date_joined: "2026-01-01T00:00:00.000Z",
-        last_login: null,
-      },
-    ],
+    description: "Only these fields can be changed here; any other field (email, is_staff, password…) is ignored.",
+    examples: [{ username: "John Smith" }, { bio: "Mathematician.", privacy: true, metadata: { fav_sport_1: "tennis" } }],
   },
-));
+);
+export type ProfileUpdate = typeof ProfileUpdate.static;
+
+/**
+ * Metadata is a free object: what its schema cannot say (a plain object, not an array, and at
+ * most 4 KiB as JSON) is checked here, at the edge, as a transform hook.
+ */
+export function checkMetadata({ body }: { body: unknown }) {
+  const metadata = (body as { metadata?: unknown } | undefined)?.metadata;
+  if (metadata === undefined) return;
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))
+    throw validationError({ metadata: ["A JSON object."] });
+  if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES)
+    throw validationError({ metadata: [`At most ${METADATA_MAX_BYTES} bytes as JSON.`] });
+}
+
+const profileResponseFields = {
+  username: t.String({ description: 'Empty ("") until the user sets one.' }),
+  first_name: t.String(),
+  last_name: t.String(),
+  bio: t.String(),
+  location: t.String(),
+  avatar: t.String(),
+  privacy: t.Boolean(),
+  metadata: t.Record(t.String(), t.Unknown()),
+};
+
+const EXAMPLE_PROFILE = {
+  id: 1,
+  username: "John Smith",
+  first_name: "John",
+  last_name: "Smith",
+  bio: "",
+  location: "",
+  avatar: "",
+  privacy: false,
+  metadata: {},
+};
+
+export const PublicUser = trustedResponse(
+  t.Object(
+    {
+      id: t.Number({ multipleOf: 1 }),
+      email: t.String(),
+      ...profileResponseFields,
+      is_active: t.Boolean(),
+      is_staff: t.Boolean(),
+      is_superuser: t.Boolean(),
+      email_verified: t.Boolean(),
+      date_joined: t.String({ format: "date-time" }),
+      last_login: t.Nullable(t.String({ format: "date-time" })),
+    },
+    {
+      examples: [
+        {
+          ...EXAMPLE_PROFILE,
+          email: "user@example.com",
+          is_active: true,
+          is_staff: false,
+          is_superuser: false,
+          email_verified: false,
+          date_joined: "2026-01-01T00:00:00.000Z",
+          last_login: null,
+        },
+      ],
+    },
+  ),
+);
 export type PublicUser = typeof PublicUser.static;
 
-/** The only way a user row leaves the server: no hash, dates as ISO strings. */
-export const toPublicUser = (user: Account): PublicUser => ({
+/** A profile as /api/users/{username}/ shows it: no email, no flags. */
+export const Profile = trustedResponse(t.Object({ id: t.Number({ multipleOf: 1 }), ...profileResponseFields }, { examples: [EXAMPLE_PROFILE] }));
+export type Profile = typeof Profile.static;
+
+/** One hit of the profile search. */
+export const ProfileSummary = t.Object({
+  id: t.Number({ multipleOf: 1 }),
+  username: t.String(),
+  avatar: t.String(),
+  privacy: t.Boolean(),
+});
+
+export const toProfile = (user: Account): Profile => ({
   id: user.id,
-  email: user.email,
   username: user.username,
   first_name: user.firstName,
   last_name: user.lastName,
+  bio: user.bio,
+  location: user.location,
+  avatar: user.avatar,
+  privacy: user.privacy,
+  metadata: user.metadata,
+});
+
+/** The only way a user row leaves the server: no hash, dates as ISO strings. */
+export const toPublicUser = (user: Account): PublicUser => ({
+  ...toProfile(user),
+  email: user.email,
   is_active: user.isActive,
   is_staff: user.isStaff,
   is_superuser: user.isSuperuser,

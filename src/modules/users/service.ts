@@ -1,8 +1,16 @@
-import { eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type User, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { PasswordHasher } from "../../passwords";
+import type { ProfileUpdate } from "./model";
+
+/** `text` as a LIKE pattern that matches it literally anywhere. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+
+const hasUsername = ne(users.username, "");
+// Lower-cased by PostgreSQL on both sides, as the unique index on lower(username) is.
+const usernameIs = (username: string) => and(hasUsername, sql`lower(${users.username}) = lower(${username})`)!;
 
 export interface NewUser {
   email: string;
@@ -15,11 +23,6 @@ export interface NewUser {
   is_superuser?: boolean;
 }
 
-export interface ProfileChanges {
-  username?: string;
-  first_name?: string;
-  last_name?: string;
-}
 
 const UNIQUE_VIOLATION = "23505";
 
@@ -91,11 +94,41 @@ export class UserService {
     return { user: (await this.findById(row!.id))!, created: row!.created };
   }
 
-  async updateProfile(id: number, changes: ProfileChanges): Promise<User> {
+  /** The user with this (non-empty) username, in any letter case. */
+  async findByUsername(username: string): Promise<User | undefined> {
+    const [user] = await this.db.select().from(users).where(usernameIs(username.trim()));
+    return user;
+  }
+
+  /**
+   * Users whose username contains `query` in any letter case (all users with a username when
+   * it is empty), ordered by username; the trigram index keeps this an index scan.
+   */
+  async searchByUsername(query: string, limit: number, offset: number) {
+    const matches = query ? and(hasUsername, sql`lower(${users.username}) like lower(${containing(query)})`)! : hasUsername;
+    const [page, [total]] = await Promise.all([
+      this.db
+        .select({ id: users.id, username: users.username, avatar: users.avatar, privacy: users.privacy })
+        .from(users)
+        .where(matches)
+        .orderBy(asc(sql`lower(${users.username})`))
+        .limit(limit)
+        .offset(offset),
+      this.db.select({ total: count() }).from(users).where(matches),
+    ]);
+    return { total: total!.total, users: page };
+  }
+
+  async updateProfile(id: number, changes: ProfileUpdate): Promise<User> {
     const values = {
       username: changes.username,
       firstName: changes.first_name,
       lastName: changes.last_name,
+      bio: changes.bio,
+      location: changes.location,
+      avatar: changes.avatar,
+      privacy: changes.privacy,
+      metadata: changes.metadata,
     };
     if (Object.values(values).every((value) => value === undefined)) {
       const user = await this.findById(id);
