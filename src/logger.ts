@@ -20,7 +20,24 @@ export function createLogger(level: AppConfig["logLevel"]): Logger {
   return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }
 
-export const errorFields = (error: unknown) =>
-  error instanceof Error
-    ? { error: error.message, cause: String((error as { cause?: unknown }).cause ?? ""), stack: error.stack }
-    : { error: String(error) };
+/**
+ * An error as log fields, without personal data: a failed query's message ends with its
+ * parameters (emails, IPs, names), so everything from "params:" on is dropped, from the stack
+ * too. The query text, the database's own message and the stack frames stay.
+ */
+export function errorFields(error: unknown) {
+  if (!(error instanceof Error)) return { error: String(error) };
+  const message = withoutParameters(error.message);
+  const frames = error.stack?.indexOf("\n    at ") ?? -1;
+  const cause = (error as { cause?: unknown }).cause;
+  return {
+    error: message,
+    cause: cause instanceof Error ? withoutParameters(cause.message) : String(cause ?? ""),
+    stack: `${error.name}: ${message}${frames >= 0 ? error.stack!.slice(frames) : ""}`,
+  };
+}
+
+const withoutParameters = (message: string) => {
+  const at = message.indexOf("\nparams: ");
+  return at < 0 ? message : `${message.slice(0, at)}\nparams: [not logged]`;
+};
