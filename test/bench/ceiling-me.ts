@@ -21,8 +21,8 @@ const server = Bun.serve({
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp"] });
       // postgres.js prepares this statement once per connection and reuses it.
-      const [user] = await sql`select id, email, username, first_name, last_name, is_active, is_staff, is_superuser,
-        email_verified_at, date_joined, last_login from users where id = ${payload.user_id as number}`;
+      const [user] = await sql`select id, email, username, first_name, last_name, bio, location, avatar, privacy, metadata,
+        is_active, is_staff, is_superuser, email_verified_at, date_joined, last_login from users where id = ${payload.user_id as number}`;
       if (!user) return new Response(null, { status: 404 });
       const body = {
         id: user.id,
@@ -30,6 +30,11 @@ const server = Bun.serve({
         username: user.username,
         first_name: user.first_name,
         last_name: user.last_name,
+        bio: user.bio,
+        location: user.location,
+        avatar: user.avatar,
+        privacy: user.privacy,
+        metadata: user.metadata,
         is_active: user.is_active,
         is_staff: user.is_staff,
         is_superuser: user.is_superuser,

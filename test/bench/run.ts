@@ -107,6 +107,8 @@ async function hashCeiling(seconds = Math.min(SECONDS, 5)) {
   return { ...result, requests: result.verified, rps: result.verified / (result.duration_us / 1e6) };
 }
 
+const PROFILES = 100_000;
+const PROFILE_SEARCH = `GET /api/users/?query= over ${PROFILES / 1000}k profiles at 100 req/s`;
 const ME_DURING_LOGINS = "GET /api/me/ at ≤1,000 req/s while login is saturated";
 
 const port = 21_000 + Math.floor(Math.random() * 20_000);
@@ -137,7 +139,10 @@ async function startMeCeiling(databaseUrl: string, token: string) {
     await Bun.sleep(25);
   }
   const [ours, theirs] = await Promise.all([snapshot(`${base}/api/me/`, token), snapshot(`${ceilingBase}/`, token)]);
-  if (ours !== theirs) throw new Error(`the /api/me/ ceiling answers differently:\n  authd:   ${ours}\n  ceiling: ${theirs}`);
+  if (ours !== theirs) {
+    child.kill();
+    throw new Error(`the /api/me/ ceiling answers differently:\n  authd:   ${ours}\n  ceiling: ${theirs}`);
+  }
   return {
     base: ceilingBase,
     process: child,
@@ -216,6 +221,10 @@ async function main() {
     }
     const warmupPool = await tokenPool(30_000, "refresh-warmup");
     const refreshPool = await tokenPool(Math.max(60_000, SECONDS * 9_000), "refresh");
+    // Profiles to search: 100k usernames like "Member 4711 3f9a0c", inserted as rows (no hashing).
+    await sql`insert into users (email, password_hash, username)
+      select 'member' || g || '@example.com', 'not-a-hash', 'Member ' || g || ' ' || substr(md5(g::text), 1, 6)
+      from generate_series(1, ${PROFILES}) g`;
     // Settle the database before measuring: autovacuum's analyze of the freshly seeded tables
     // and a checkpoint of their WAL would otherwise land in whichever slice runs at the time.
     await sql.unsafe("vacuum analyze");
@@ -305,6 +314,10 @@ async function main() {
       LOGIN_WARMUP_SECONDS,
     );
     await scenario("POST /api/register/", () => wrk(`${base}/api/register/`, "register", [`r${Date.now()}`], { connections: 16 }));
+    // 10 connections, each waiting 100 ms between requests: a steady 100 req/s, so p99 is the
+    // search's own latency rather than queueing.
+    const searchAt100 = (seconds = SECONDS) => wrk(`${base}/api/users/`, "profile-search", ["100"], { connections: 10, threads: 1, seconds });
+    await scenario(PROFILE_SEARCH, () => searchAt100(), () => searchAt100(WARMUP_SECONDS));
     await scenario(ME_DURING_LOGINS, async () => {
       const login = wrk(`${base}/api/login/`, "login", [accountsFile], { connections: 16, seconds: SECONDS + 2 });
       await Bun.sleep(1000);

@@ -3,12 +3,14 @@ import type { Db } from "../../db/client";
 import { type User, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { PasswordHasher } from "../../passwords";
-import type { ProfileUpdate } from "./model";
+import type { ProfileSummary, ProfileUpdate } from "./model";
 
 /** `text` as a LIKE pattern that matches it literally anywhere. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 
 const hasUsername = ne(users.username, "");
+const profileSummary = { id: users.id, username: users.username, avatar: users.avatar, privacy: users.privacy };
+type ProfileSummaryRow = typeof ProfileSummary.static;
 // Lower-cased by PostgreSQL on both sides, as the unique index on lower(username) is.
 const usernameIs = (username: string) => and(hasUsername, sql`lower(${users.username}) = lower(${username})`)!;
 
@@ -101,22 +103,39 @@ export class UserService {
   }
 
   /**
-   * Users whose username contains `query` in any letter case (all users with a username when
-   * it is empty), ordered by username; the trigram index keeps this an index scan.
+   * Users whose username contains `query` in any letter case (every user with a username when
+   * it is empty), ordered by username in any letter case, and how many match in all.
    */
-  async searchByUsername(query: string, limit: number, offset: number) {
-    const matches = query ? and(hasUsername, sql`lower(${users.username}) like lower(${containing(query)})`)! : hasUsername;
-    const [page, [total]] = await Promise.all([
-      this.db
-        .select({ id: users.id, username: users.username, avatar: users.avatar, privacy: users.privacy })
-        .from(users)
-        .where(matches)
-        .orderBy(asc(sql`lower(${users.username})`))
-        .limit(limit)
-        .offset(offset),
-      this.db.select({ total: count() }).from(users).where(matches),
-    ]);
-    return { total: total!.total, users: page };
+  async searchByUsername(query: string, limit: number, offset: number): Promise<{ total: number; users: ProfileSummaryRow[] }> {
+    if (!query) {
+      // Walks the username index in order and stops at the page.
+      const [page, [all]] = await Promise.all([
+        this.db.select(profileSummary).from(users).where(hasUsername).orderBy(asc(sql`lower(${users.username})`)).limit(limit).offset(offset),
+        this.db.select({ total: count() }).from(users).where(hasUsername),
+      ]);
+      return { total: all!.total, users: page };
+    }
+    // The matches first, through the trigram index, then sorted. "offset 0" keeps PostgreSQL
+    // from merging the two: for a pattern it guesses common it would walk the username index
+    // in order and filter, reading every row (75 ms at 100k users instead of 2).
+    const matches = sql`(${this.db
+      .select(profileSummary)
+      .from(users)
+      .where(and(hasUsername, sql`lower(${users.username}) like lower(${containing(query)})`))} offset 0) as matches`;
+    const rows = await this.db
+      .select({
+        id: sql<number>`matches.id`,
+        username: sql<string>`matches.username`,
+        avatar: sql<string>`matches.avatar`,
+        privacy: sql<boolean>`matches.privacy`,
+        total: sql<number>`count(*) over ()`.mapWith(Number),
+      })
+      .from(matches)
+      .orderBy(sql`lower(matches.username)`)
+      .limit(limit)
+      .offset(offset);
+    if (!rows.length) return { total: offset > 0 ? (await this.searchByUsername(query, 1, 0)).total : 0, users: [] };
+    return { total: rows[0]!.total, users: rows.map(({ total: _, ...summary }) => summary) };
   }
 
   async updateProfile(id: number, changes: ProfileUpdate): Promise<User> {
