@@ -13,12 +13,17 @@ import { docsModule } from "./modules/docs";
 import { healthModule } from "./modules/health";
 import { keysModule } from "./modules/keys";
 import { meModule } from "./modules/me";
+import { emailModule } from "./modules/email";
+import { EmailVerificationService } from "./modules/email/service";
 import { passwordModule } from "./modules/password";
 import { profilesModule } from "./modules/profiles";
 import { PasswordService } from "./modules/password/service";
 import { sessionsModule } from "./modules/sessions";
 import { UserService } from "./modules/users/service";
 import { PasswordHasher } from "./passwords";
+import { MailOutbox } from "./mail/outbox";
+import { mailTransport } from "./mail/transport";
+import { OneTimeTokens } from "./one-time-tokens";
 import { RateLimiter } from "./rate-limit";
 import { requestLog } from "./request-log";
 import { SessionStore } from "./session-store";
@@ -31,40 +36,45 @@ export interface AppOptions {
   log?: Logger;
 }
 
-export function createContext({ config, database, log }: AppOptions): AppContext {
+/**
+ * Every service, built once over the database. The mail outbox starts delivering at once (its
+ * timer does not keep a process alive); `stop()` it before closing the database.
+ */
+export function createContext({ config, database, log: givenLog }: AppOptions): AppContext {
   const { db } = database;
+  const log = givenLog ?? createLogger(config.logLevel);
   const settings = new SettingsStore(db);
   const passwords = new PasswordHasher(config.passwordCost);
   const accessTokens = accessTokensFor(config);
   const users = new UserService(db, passwords);
   const sessions = new SessionStore(database);
+  const rateLimiter = new RateLimiter(db);
+  const tokens = new OneTimeTokens(db);
+  const outbox = new MailOutbox({ db, tokens, settings, transport: mailTransport(config, log), config, log });
+  outbox.start();
   const auth = new AuthService({
     db,
-    sessions,
-    passwords,
-    settings,
-    accessTokens,
-    rateLimiter: new RateLimiter(db),
-    refreshKey: config.jwtSecret,
-  });
-  const password = new PasswordService(db, users, passwords, sessions);
-  return {
-    config,
-    database,
-    log: log ?? createLogger(config.logLevel),
-    settings,
-    passwords,
-    accessTokens,
     users,
     sessions,
-    auth,
-    password,
-  };
+    passwords,
+    settings,
+    accessTokens,
+    rateLimiter,
+    outbox,
+    mailConfigured: config.smtpUrl !== undefined,
+    refreshKey: config.jwtSecret,
+  });
+  const password = new PasswordService({ db, users, passwords, sessions, settings, rateLimiter, tokens, outbox });
+  const emailVerification = new EmailVerificationService({ db, users, tokens, outbox, rateLimiter });
+  return { config, database, log, settings, passwords, accessTokens, users, sessions, outbox, auth, password, emailVerification };
 }
 
 /** The whole HTTP API over an open, migrated database. */
 export function createApp(options: AppOptions) {
-  const context = createContext(options);
+  return appFor(createContext(options));
+}
+
+export function appFor(context: AppContext) {
   return new Elysia()
     .headers(SECURITY_HEADERS)
     .use(requestLog(context.log, context.config.logLevel))
@@ -78,6 +88,7 @@ export function createApp(options: AppOptions) {
     .use(profilesModule(context))
     .use(sessionsModule(context))
     .use(passwordModule(context))
+    .use(emailModule(context))
     .use(adminModule(context));
 }
 

@@ -22,6 +22,9 @@ const EnvSchema = Type.Object({
   LOG_LEVEL: Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")]),
   SMTP_URL: Type.Optional(Type.String({ pattern: "^smtps?://" })),
   MAIL_FROM: Type.String({ minLength: 3 }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: "^https?://[^\\s/]+(/[^\\s]*)?$" })),
+  MAIL_TEMPLATES_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  MAIL_RETRY_BASE_SECONDS: Type.Integer({ minimum: 1, maximum: 3600 }),
   // argon2id cost; OWASP's minimum is m=19 MiB, t=2. Tests lower it through these same variables.
   PASSWORD_MEMORY_COST: Type.Integer({ minimum: 1024, maximum: 4194304 }),
   PASSWORD_TIME_COST: Type.Integer({ minimum: 1, maximum: 20 }),
@@ -48,6 +51,9 @@ const DEFAULTS: Record<keyof Env, string | undefined> = {
   LOG_LEVEL: "info",
   SMTP_URL: undefined,
   MAIL_FROM: "authd@localhost",
+  PUBLIC_URL: undefined,
+  MAIL_TEMPLATES_DIR: undefined,
+  MAIL_RETRY_BASE_SECONDS: "5",
   PASSWORD_MEMORY_COST: "19456",
   PASSWORD_TIME_COST: "2",
   MAX_BODY_BYTES: "65536",
@@ -72,6 +78,12 @@ export interface AppConfig {
   logLevel: Env["LOG_LEVEL"];
   smtpUrl?: string;
   mailFrom: string;
+  /** The base of every link in a mail, without a trailing slash. */
+  publicUrl: string;
+  /** Files overriding the embedded mail templates (see src/mail/templates.ts). */
+  mailTemplatesDir?: string;
+  /** The first retry of an undelivered mail waits this long; each next one twice as long, up to an hour. */
+  mailRetryBaseSeconds: number;
   passwordCost: { memoryCost: number; timeCost: number };
   maxBodyBytes: number;
   /** Seconds to keep retrying an unreachable database at start. */
@@ -157,6 +169,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     logLevel: env.LOG_LEVEL,
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+    mailTemplatesDir: env.MAIL_TEMPLATES_DIR,
+    mailRetryBaseSeconds: env.MAIL_RETRY_BASE_SECONDS,
     passwordCost: { memoryCost: env.PASSWORD_MEMORY_COST, timeCost: env.PASSWORD_TIME_COST },
     maxBodyBytes: env.MAX_BODY_BYTES,
     startupTimeout: env.STARTUP_TIMEOUT,

@@ -1,7 +1,9 @@
 import type { AppConfig } from "./config";
 import type { Database } from "./db/client";
 import type { Logger } from "./logger";
+import type { MailOutbox } from "./mail/outbox";
 import type { AuthService } from "./modules/auth/service";
+import type { EmailVerificationService } from "./modules/email/service";
 import type { PasswordService } from "./modules/password/service";
 import type { UserService } from "./modules/users/service";
 import type { PasswordHasher } from "./passwords";
@@ -19,6 +21,8 @@ export interface AppContext {
   accessTokens: AccessTokens;
   users: UserService;
   sessions: SessionStore;
+  outbox: MailOutbox;
+  emailVerification: EmailVerificationService;
   auth: AuthService;
   password: PasswordService;
 }

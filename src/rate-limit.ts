@@ -27,14 +27,23 @@ export function assertUnderLimit(window: FailureWindow | null, limit: number): v
   });
 }
 
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * The per-IP key of a limit, or none for a client on this machine (local tools, tests, a
+ * health check) or of unknown address. Behind a reverse proxy, set TRUST_PROXY so each client
+ * is counted by its own address rather than the proxy's.
+ */
+export const perIpKeys = (prefix: string, ip: string | null): string[] => (ip && !LOOPBACK.test(ip) ? [`${prefix}:ip:${ip}`] : []);
+
 export class RateLimiter {
   constructor(private readonly db: Db) {}
 
-  /** Counts one failure; a window that has ended starts over. */
-  async recordFailure(key: string, windowSeconds: number): Promise<void> {
+  /** Counts one event of `key` and gives its window; a window that has ended starts over. */
+  private async count(key: string, windowSeconds: number): Promise<FailureWindow> {
     const windowEnd = sql`now() + make_interval(secs => ${windowSeconds})`;
     const expired = sql`${rateLimits.resetAt} <= now()`;
-    await this.db
+    const [window] = await this.db
       .insert(rateLimits)
       .values({ key, count: 1, resetAt: windowEnd })
       .onConflictDoUpdate({
@@ -43,7 +52,24 @@ export class RateLimiter {
           count: sql`case when ${expired} then 1 else ${rateLimits.count} + 1 end`,
           resetAt: sql`case when ${expired} then ${windowEnd} else ${rateLimits.resetAt} end`,
         },
-      });
+      })
+      .returning({ count: rateLimits.count, resetAt: rateLimits.resetAt });
+    return window!;
+  }
+
+  /** Counts one failure (login): the limit is checked before the next attempt. */
+  async recordFailure(key: string, windowSeconds: number): Promise<void> {
+    await this.count(key, windowSeconds);
+  }
+
+  /**
+   * Counts one attempt of each key (registration per IP, reset per IP and per email…) and
+   * throws 429 once any is past `limit` in its window, in one round trip per key. 0: no limit.
+   */
+  async attempt(keys: string[], limit: number, windowSeconds: number): Promise<void> {
+    if (limit <= 0) return;
+    const windows = await Promise.all(keys.map((key) => this.count(key, windowSeconds)));
+    for (const window of windows) assertUnderLimit({ count: window.count - 1, resetAt: window.resetAt }, limit);
   }
 
   async reset(key: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { createApp } from "./app";
+import { appFor, createContext } from "./app";
 import type { AppConfig } from "./config";
 import { migrate } from "./db/client";
 import type { Logger } from "./logger";
@@ -19,7 +19,8 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   const applied = await migrate(database.db);
   if (applied) log.info("migrations applied", { count: applied });
   const jwtSecret = config.jwtSecret ?? embeddedSecret(config.dataDir);
-  const app = createApp({ config: { ...config, jwtSecret }, database, log });
+  const context = createContext({ config: { ...config, jwtSecret }, database, log });
+  const app = appFor(context);
   try {
     app.listen({
       port: config.port,
@@ -28,6 +29,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       maxRequestBodySize: BUN_MAX_BODY_BYTES,
     });
   } catch (error) {
+    await context.outbox.stop();
     await database.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new StartupError(
@@ -59,6 +61,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
       await server.stop(true);
     }
     await new Promise((resolve) => setImmediate(resolve)); // let after-response hooks (request log) run
+    await context.outbox.stop(); // a mail being sent is finished; queued ones wait in the table
     await database.close();
     log.info("stopped");
     process.exit(0);

@@ -30,6 +30,17 @@ export const SettingsSchema = t.Object(
     require_email_verification: t.Boolean({ default: false, description: "Refuse login until the email is verified." }),
     login_rate_limit: whole(10, 0, 10_000, "Failed logins allowed per account and IP within the window; 0 turns the limit off."),
     login_rate_limit_window: whole(900, 1, 86_400, "The window of login_rate_limit, in seconds."),
+    register_rate_limit: whole(20, 0, 100_000, "Registrations allowed per client IP per hour; 0 turns the limit off."),
+    password_reset_rate_limit: whole(
+      5,
+      0,
+      100_000,
+      "Password-reset requests allowed per hour, per client IP and per email (each counted apart); 0 turns the limit off.",
+    ),
+    reject_common_passwords: t.Boolean({
+      default: false,
+      description: "Refuse passwords on a list of common ones (register, change, reset, admin-set).",
+    }),
   },
   { additionalProperties: false },
 );
@@ -68,7 +79,7 @@ const storedValueChecks: Record<string, { Check(value: unknown): boolean }> = Ob
  * `maxAgeMs` and hot paths do not query the table on every request.
  */
 export class SettingsStore {
-  private cached?: { settings: Settings; loadedAt: number; generation: number };
+  private cached?: { settings: Settings; changedAt: Partial<Record<SettingKey, Date>>; loadedAt: number; generation: number };
   private generations = 0;
   private loading?: Promise<Settings>;
 
@@ -84,6 +95,12 @@ export class SettingsStore {
   }
 
   /** Writes a validated change in one statement (all or nothing) and returns the settings after it. */
+  /** When a setting last took its current value (undefined: never set, so its default). */
+  async changedAt(key: SettingKey): Promise<Date | undefined> {
+    await this.current();
+    return this.cached?.changedAt[key];
+  }
+
   async update(changes: Partial<Settings>, updatedBy: number | null): Promise<Settings> {
     const entries = Object.entries(changes);
     if (entries.length) {
@@ -92,7 +109,12 @@ export class SettingsStore {
         .values(entries.map(([key, value]) => ({ key, value, updatedBy })))
         .onConflictDoUpdate({
           target: config.key,
-          set: { value: sql`excluded.value`, updatedBy: sql`excluded.updated_by`, updatedAt: sql`now()` },
+          // updated_at moves only when the value does: it is when the setting took its value.
+          set: {
+            value: sql`excluded.value`,
+            updatedBy: sql`excluded.updated_by`,
+            updatedAt: sql`case when ${config.value} is distinct from excluded.value then now() else ${config.updatedAt} end`,
+          },
         });
     }
     return this.load();
@@ -101,13 +123,16 @@ export class SettingsStore {
   private async load(): Promise<Settings> {
     // A read that began before an update may finish after it: it must not put old values back.
     const generation = ++this.generations;
-    const rows = await this.db.select({ key: config.key, value: config.value }).from(config);
+    const rows = await this.db.select({ key: config.key, value: config.value, updatedAt: config.updatedAt }).from(config);
     const settings = { ...DEFAULT_SETTINGS };
-    for (const { key, value } of rows) {
+    const changedAt: Partial<Record<SettingKey, Date>> = {};
+    for (const { key, value, updatedAt } of rows) {
       // A row no longer valid (a bound tightened in a later release) falls back to the default.
-      if (storedValueChecks[key]?.Check(value)) (settings as Record<string, unknown>)[key] = value;
+      if (!storedValueChecks[key]?.Check(value)) continue;
+      (settings as Record<string, unknown>)[key] = value;
+      changedAt[key as SettingKey] = updatedAt;
     }
-    if (!this.cached || generation > this.cached.generation) this.cached = { settings, loadedAt: Date.now(), generation };
+    if (!this.cached || generation > this.cached.generation) this.cached = { settings, changedAt, loadedAt: Date.now(), generation };
     return settings;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { eq, inArray } from "drizzle-orm";
-import { rateLimits, refreshTokens, sessions } from "../src/db/schema";
+import { mailOutbox, oneTimeTokens, rateLimits, refreshTokens, sessions } from "../src/db/schema";
 import { purgeExpired } from "../src/maintenance";
 import { hashOpaqueToken } from "../src/tokens";
 import { decodeJwt, setupApp } from "./helpers";
@@ -29,8 +29,20 @@ describe("periodic cleanup", () => {
       { key: "login:running", count: 3, resetAt: future },
     ]);
 
+    const userId = decodeJwt(live.access_token).payload.user_id as number;
+    await t.db.insert(oneTimeTokens).values([
+      { userId, purpose: "password_reset", tokenHash: "expired", expiresAt: past },
+      { userId, purpose: "email_verification", tokenHash: "live", expiresAt: future },
+    ]);
+    await t.db.insert(mailOutbox).values([
+      { kind: "password_reset", email: "old@example.com", createdAt: new Date(Date.now() - 3 * 86_400_000), sentAt: past },
+      { kind: "password_reset", email: "new@example.com", sentAt: past },
+    ]);
+
     const purged = await purgeExpired(t.db, 1);
-    expect(purged).toEqual({ sessions: 2, refreshTokens: 1, rateLimits: 1 });
+    expect(purged).toEqual({ sessions: 2, refreshTokens: 1, rateLimits: 1, oneTimeTokens: 1, mails: 1 });
+    expect((await t.db.select().from(oneTimeTokens)).map((row) => row.tokenHash)).toEqual(["live"]);
+    expect((await t.db.select().from(mailOutbox)).map((row) => row.email)).toEqual(["new@example.com"]);
 
     const remaining = await t.db.select({ id: sessions.id }).from(sessions);
     expect(remaining.map((row) => row.id)).toContain(liveSession);
@@ -46,6 +58,6 @@ describe("periodic cleanup", () => {
     // What was live still works.
     expect((await t.request("GET", "/api/me/", { token: rotated.access_token })).status).toBe(200);
     expect((await t.request("POST", "/api/refresh/", { body: { refresh_token: rotated.refresh_token } })).status).toBe(200);
-    expect(await purgeExpired(t.db)).toEqual({ sessions: 0, refreshTokens: 0, rateLimits: 0 });
+    expect(await purgeExpired(t.db)).toEqual({ sessions: 0, refreshTokens: 0, rateLimits: 0, oneTimeTokens: 0, mails: 0 });
   });
 });

@@ -3,7 +3,8 @@ import { PGlite } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/pglite";
 import postgres from "postgres";
-import { type AppOptions, createApp } from "../src/app";
+import { type AppOptions, appFor, createContext } from "../src/app";
+import type { AppContext } from "../src/context";
 import { type AppConfig, loadConfig } from "../src/config";
 import { type Database, type Db, migrate, openDatabase, pgliteOptions } from "../src/db/client";
 import * as schema from "../src/db/schema";
@@ -84,7 +85,7 @@ export interface RequestOptions {
   raw?: RequestInit["body"];
 }
 
-type TestApp = ReturnType<typeof createApp>;
+type TestApp = ReturnType<typeof appFor>;
 
 /** Sends requests to an app through `app.handle`, JSON in and out. */
 export function requester(app: TestApp) {
@@ -106,21 +107,32 @@ export function requester(app: TestApp) {
   };
 }
 
-/** Another app over an existing database, e.g. with other signing keys. */
-export function appOn(database: Database, overrides: Partial<AppOptions["config"]> = {}) {
-  const app = createApp({ config: { ...testConfig(), ...overrides }, database, log: silentLog });
-  return { app, request: requester(app) };
+/** Mail outboxes of this test process, stopped before their database closes. */
+const outboxes = new Map<Database, AppContext["outbox"][]>();
+
+function contextOn(database: Database, overrides: Partial<AppOptions["config"]>, log: Logger) {
+  const context = createContext({ config: { ...testConfig(), ...overrides }, database, log });
+  outboxes.set(database, [...(outboxes.get(database) ?? []), context.outbox]);
+  return context;
+}
+
+/** Another app over an existing database, e.g. with other signing keys (an authd "restart"). */
+export function appOn(database: Database, overrides: Partial<AppOptions["config"]> = {}, log: Logger = silentLog) {
+  const context = contextOn(database, overrides, log);
+  const app = appFor(context);
+  return { app, context, request: requester(app) };
 }
 
 /** A fresh database and app for one test file, closed after the file. */
 export async function setupApp(overrides: Partial<AppOptions["config"]> = {}, log: Logger = silentLog) {
   const database = await freshDatabase();
-  const options: AppOptions = { config: { ...testConfig(), ...overrides }, database, log };
-  const app = createApp(options);
+  const context = contextOn(database, overrides, log);
+  const app = appFor(context);
   let closed = false;
   afterAll(() => (closed ? undefined : database.close()));
-  database.close = ((close) => () => {
+  database.close = ((close) => async () => {
     closed = true;
+    for (const outbox of outboxes.get(database) ?? []) await outbox.stop();
     return close();
   })(database.close);
   const request = requester(app);
@@ -156,7 +168,7 @@ export async function setupApp(overrides: Partial<AppOptions["config"]> = {}, lo
     return created;
   }
 
-  return { app, db: database.db, database, request, register, login, account, superuser, uniqueEmail };
+  return { app, context, db: database.db, database, request, register, login, account, superuser, uniqueEmail };
 }
 
 /** Decodes a JWT's header and payload without verifying it. */

@@ -109,3 +109,53 @@ export const rateLimits = pgTable("rate_limits", {
   count: integer("count").notNull(),
   resetAt: timestamptz("reset_at").notNull(),
 });
+
+/**
+ * Single-use secrets mailed to a user (password reset, email verification). Only the SHA-256
+ * is stored; issuing one ends the user's earlier ones of the same purpose.
+ */
+export const oneTimeTokens = pgTable(
+  "one_time_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose").$type<"password_reset" | "email_verification">().notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    expiresAt: timestamptz("expires_at").notNull(),
+    usedAt: timestamptz("used_at"),
+  },
+  (table) => [
+    uniqueIndex("one_time_tokens_token_hash_key").on(table.tokenHash),
+    index("one_time_tokens_user_purpose_idx").on(table.userId, table.purpose),
+    index("one_time_tokens_expires_at_idx").on(table.expiresAt),
+  ],
+);
+
+/**
+ * Mails accepted by the API and not yet handed to the SMTP server: a restart or an SMTP outage
+ * loses none. A row holds what to send, never a secret: the token of a reset or verification
+ * mail is made when the mail is sent.
+ */
+export const mailOutbox = pgTable(
+  "mail_outbox",
+  {
+    id: serial("id").primaryKey(),
+    kind: text("kind").$type<"password_reset" | "email_verification">().notNull(),
+    // The recipient: a user, or (a reset request) the email asked for, looked up when sending,
+    // so a request writes the same row whether or not the account exists.
+    userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+    email: text("email"),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamptz("next_attempt_at").notNull().defaultNow(),
+    sentAt: timestamptz("sent_at"),
+    lastError: text("last_error"),
+  },
+  (table) => [
+    index("mail_outbox_due_idx").on(table.nextAttemptAt).where(sql`${table.sentAt} is null`),
+    check("mail_outbox_recipient", sql`(${table.userId} is null) <> (${table.email} is null)`),
+  ],
+);

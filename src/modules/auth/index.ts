@@ -15,7 +15,7 @@ export function loginIdentifier(body: { email?: string; username?: string }): Ac
 }
 
 export const authModule = (context: AppContext) => {
-  const { auth, users, config } = context;
+  const { auth, config } = context;
   return new Elysia({ prefix: "/api", tags: ["auth"] })
     .use(authGuard(context))
     .get(
@@ -29,9 +29,10 @@ export const authModule = (context: AppContext) => {
     )
     .post(
       "/register/",
-      async ({ body, set }) => {
+      async ({ body, set, request, server }) => {
+        const user = await auth.register(body, clientInfo(request, server, config.trustProxy));
         set.status = 201;
-        return toPublicUser(await users.create(body));
+        return toPublicUser(user);
       },
       {
         // Normalised before validation, so " Ada@Example.COM " is accepted as ada@example.com.
@@ -39,8 +40,13 @@ export const authModule = (context: AppContext) => {
           if (typeof body?.email === "string") body.email = normalizeEmail(body.email);
         },
         body: AuthModel.register,
-        response: { 201: PublicUser, ...errorResponses(400, 409, 413, 415) },
-        detail: { summary: "Create an account", tags: ["auth"] },
+        response: { 201: PublicUser, ...errorResponses(400, 409, 413, 415, 429) },
+        detail: {
+          summary: "Create an account",
+          description:
+            "Mails a verification link when SMTP is set up or `require_email_verification` is on. At most `register_rate_limit` registrations per IP an hour (429 with Retry-After past it).",
+          tags: ["auth"],
+        },
       },
     )
     .post(

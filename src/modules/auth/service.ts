@@ -4,11 +4,17 @@ import type { Db } from "../../db/client";
 import { rateLimits, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { PasswordHasher } from "../../passwords";
-import { type RateLimiter, assertUnderLimit, openWindowOf } from "../../rate-limit";
+import { type RateLimiter, assertUnderLimit, openWindowOf, perIpKeys } from "../../rate-limit";
 import type { SessionStore } from "../../session-store";
 import type { SettingsStore } from "../../settings";
 import { type AccessTokens, newOpaqueToken, successorOf } from "../../tokens";
+import { assertAcceptablePassword } from "../../password-policy";
+import type { MailOutbox } from "../../mail/outbox";
+import type { User } from "../../db/schema";
 import { normalizeEmail } from "../users/model";
+import type { NewUser, UserService } from "../users/service";
+
+const HOUR = 3600;
 
 /** How a login names its account. */
 export type AccountIdentifier = { email: string } | { username: string };
@@ -25,6 +31,10 @@ const invalidRefreshToken = () => new ApiError("token_not_valid", "Token is inva
 
 export interface AuthDependencies {
   db: Db;
+  users: UserService;
+  outbox: MailOutbox;
+  /** SMTP_URL is set: registration mails a verification link even when it is not required. */
+  mailConfigured: boolean;
   sessions: SessionStore;
   passwords: PasswordHasher;
   settings: SettingsStore;
@@ -60,6 +70,33 @@ export class AuthService {
   }
 
   /**
+   * Creates an account, past the per-IP registration limit and the password policy, and queues
+   * its verification mail (with the account, in one transaction) when mail is set up or
+   * verification is required.
+   */
+  async register(input: NewUser, client: ClientInfo): Promise<User> {
+    const { settings, rateLimiter, users, outbox } = this.deps;
+    const current = await settings.current();
+    await rateLimiter.attempt(perIpKeys("register", client.ip), current.register_rate_limit, HOUR);
+    await assertAcceptablePassword(settings, input.password, "password");
+    if (!this.deps.mailConfigured && !current.require_email_verification) return users.create(input);
+    const user = await users.create(input, (tx, created) => outbox.enqueue("email_verification", created.id, tx));
+    outbox.kick();
+    return user;
+  }
+
+  /**
+   * With require_email_verification on, an unverified account may not log in, unless it joined
+   * before the setting was turned on: switching it on never locks out existing users (they are
+   * asked to verify through resend once logged in).
+   */
+  private async mustVerifyFirst(user: Pick<User, "emailVerifiedAt" | "dateJoined">, required: boolean): Promise<boolean> {
+    if (!required || user.emailVerifiedAt) return false;
+    const since = await this.deps.settings.changedAt("require_email_verification");
+    return !since || user.dateJoined >= since;
+  }
+
+  /**
    * Same answer, and about the same time, for an unknown email, a wrong password or an
    * inactive account. Failures count per account and IP; past the limit, 429 before any hashing.
    */
@@ -79,7 +116,7 @@ export class AuthService {
       if (settings.login_rate_limit > 0) await rateLimiter.recordFailure(limitKey, settings.login_rate_limit_window);
       throw invalidCredentials();
     }
-    if (settings.require_email_verification && !user.emailVerifiedAt)
+    if (await this.mustVerifyFirst(user, settings.require_email_verification))
       throw new ApiError("email_not_verified", "Verify your email address before logging in.");
     if (failures) await rateLimiter.reset(limitKey);
 

@@ -53,6 +53,8 @@ export const docsModule = () =>
             { name: "auth", description: "Register, log in, rotate and revoke tokens" },
             { name: "me", description: "The authenticated user's own account and profile" },
             { name: "profiles", description: "Public profiles: read by anyone (private ones by their owner and staff), edited by their owner, searched by username" },
+            { name: "password", description: "Change a password, or reset a forgotten one by mail" },
+            { name: "email", description: "Verify an email address by mail" },
             { name: "admin", description: "Runtime settings and users (staff may read, superusers may change)" },
             { name: "health", description: "Liveness and readiness probes" },
           ],

@@ -28,6 +28,8 @@ export interface NewUser {
 
 const UNIQUE_VIOLATION = "23505";
 
+type Transaction = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
 /** Postgres unique violations, from either driver, turned into the API's 409s. */
 function conflictOf(error: unknown): ApiError | undefined {
   const cause = (error as { cause?: unknown })?.cause ?? error;
@@ -53,33 +55,56 @@ export class UserService {
     return (await this.byId.execute({ id }))[0];
   }
 
-  async create(input: NewUser): Promise<User> {
+  /**
+   * Creates a user; `alongside` runs in the same transaction (a verification mail queued with
+   * the account, so a crash cannot keep one without the other).
+   */
+  async create(input: NewUser, alongside?: (tx: Transaction, user: User) => Promise<void>): Promise<User> {
     const passwordHash = await this.passwords.hash(input.password);
     try {
-      const [user] = await this.db
-        .insert(users)
-        .values({
-          email: input.email,
-          passwordHash,
-          username: input.username ?? "",
-          firstName: input.first_name ?? "",
-          lastName: input.last_name ?? "",
-          isActive: input.is_active ?? true,
-          isStaff: input.is_staff ?? false,
-          isSuperuser: input.is_superuser ?? false,
-        })
-        .returning();
-      return user!;
+      if (!alongside) return await this.insertUser(this.db, input, passwordHash);
+      return await this.db.transaction(async (tx) => {
+        const user = await this.insertUser(tx, input, passwordHash);
+        await alongside(tx, user);
+        return user;
+      });
     } catch (error) {
       throw conflictOf(error) ?? error;
     }
+  }
+
+  private async insertUser(executor: Pick<Db, "insert">, input: NewUser, passwordHash: string): Promise<User> {
+    const [user] = await executor
+      .insert(users)
+      .values({
+        email: input.email,
+        passwordHash,
+        username: input.username ?? "",
+        firstName: input.first_name ?? "",
+        lastName: input.last_name ?? "",
+        isActive: input.is_active ?? true,
+        isStaff: input.is_staff ?? false,
+        isSuperuser: input.is_superuser ?? false,
+      })
+      .returning();
+    return user!;
+  }
+
+  /** Marks the email verified (once: a later verification keeps the first time). */
+  async markEmailVerified(id: number, executor: Pick<Db, "update"> = this.db): Promise<void> {
+    await executor.update(users).set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` }).where(eq(users.id, id));
+  }
+
+  /** Sets a new password hash; with `executor`, inside the caller's transaction. */
+  async setPasswordHash(id: number, passwordHash: string, executor: Pick<Db, "update"> = this.db): Promise<void> {
+    await executor.update(users).set({ passwordHash }).where(eq(users.id, id));
   }
 
   /** Makes an existing account a superuser (and active again); undefined when there is none. */
   async promoteToSuperuser(email: string): Promise<User | undefined> {
     const [user] = await this.db
       .update(users)
-      .set({ isStaff: true, isSuperuser: true, isActive: true })
+      .set({ isStaff: true, isSuperuser: true, isActive: true, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
       .where(eq(users.email, email))
       .returning();
     return user;
@@ -90,8 +115,12 @@ export class UserService {
     const passwordHash = await this.passwords.hash(password);
     const [row] = await this.db
       .insert(users)
-      .values({ email, passwordHash, isStaff: true, isSuperuser: true })
-      .onConflictDoUpdate({ target: users.email, set: { passwordHash, isStaff: true, isSuperuser: true, isActive: true } })
+      // The operator's own address counts as verified: require_email_verification never locks them out.
+      .values({ email, passwordHash, isStaff: true, isSuperuser: true, emailVerifiedAt: sql`now()` })
+      .onConflictDoUpdate({
+        target: users.email,
+        set: { passwordHash, isStaff: true, isSuperuser: true, isActive: true, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` },
+      })
       .returning({ id: users.id, created: sql<boolean>`xmax = 0` });
     return { user: (await this.findById(row!.id))!, created: row!.created };
   }
