@@ -6,7 +6,9 @@ import type { Database } from "./db/client";
 import { errorHandler } from "./errors";
 import { SECURITY_HEADERS, httpPolicy } from "./http-policy";
 import { type Logger, createLogger, errorFields } from "./logger";
+import { AuditLog } from "./audit";
 import { adminModule } from "./modules/admin";
+import { AdminService } from "./modules/admin/service";
 import { authModule } from "./modules/auth";
 import { AuthService } from "./modules/auth/service";
 import { docsModule } from "./modules/docs";
@@ -66,7 +68,9 @@ export function createContext({ config, database, log: givenLog }: AppOptions): 
   });
   const password = new PasswordService({ db, users, passwords, sessions, settings, rateLimiter, tokens, outbox });
   const emailVerification = new EmailVerificationService({ db, users, tokens, outbox, rateLimiter });
-  return { config, database, log, settings, passwords, accessTokens, users, sessions, outbox, auth, password, emailVerification };
+  const audit = new AuditLog(db);
+  const admin = new AdminService({ db, users, sessions, passwords, settings, audit });
+  return { config, database, log, settings, passwords, accessTokens, users, sessions, outbox, auth, password, emailVerification, audit, admin };
 }
 
 /** The whole HTTP API over an open, migrated database. */

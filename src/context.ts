@@ -1,7 +1,9 @@
 import type { AppConfig } from "./config";
 import type { Database } from "./db/client";
 import type { Logger } from "./logger";
+import type { AuditLog } from "./audit";
 import type { MailOutbox } from "./mail/outbox";
+import type { AdminService } from "./modules/admin/service";
 import type { AuthService } from "./modules/auth/service";
 import type { EmailVerificationService } from "./modules/email/service";
 import type { PasswordService } from "./modules/password/service";
@@ -23,6 +25,8 @@ export interface AppContext {
   sessions: SessionStore;
   outbox: MailOutbox;
   emailVerification: EmailVerificationService;
+  audit: AuditLog;
+  admin: AdminService;
   auth: AuthService;
   password: PasswordService;
 }

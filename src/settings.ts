@@ -101,22 +101,32 @@ export class SettingsStore {
     return this.cached?.changedAt[key];
   }
 
+  /** Writes a validated change in one statement (all or nothing) and returns the settings after it. */
   async update(changes: Partial<Settings>, updatedBy: number | null): Promise<Settings> {
+    await this.write(changes, updatedBy);
+    return this.reload();
+  }
+
+  /** Writes a change, in the caller's transaction if given; `reload()` once it has committed. */
+  async write(changes: Partial<Settings>, updatedBy: number | null, executor: Pick<Db, "insert"> = this.db): Promise<void> {
     const entries = Object.entries(changes);
-    if (entries.length) {
-      await this.db
-        .insert(config)
-        .values(entries.map(([key, value]) => ({ key, value, updatedBy })))
-        .onConflictDoUpdate({
-          target: config.key,
-          // updated_at moves only when the value does: it is when the setting took its value.
-          set: {
-            value: sql`excluded.value`,
-            updatedBy: sql`excluded.updated_by`,
-            updatedAt: sql`case when ${config.value} is distinct from excluded.value then now() else ${config.updatedAt} end`,
-          },
-        });
-    }
+    if (!entries.length) return;
+    await executor
+      .insert(config)
+      .values(entries.map(([key, value]) => ({ key, value, updatedBy })))
+      .onConflictDoUpdate({
+        target: config.key,
+        // updated_at moves only when the value does: it is when the setting took its value.
+        set: {
+          value: sql`excluded.value`,
+          updatedBy: sql`excluded.updated_by`,
+          updatedAt: sql`case when ${config.value} is distinct from excluded.value then now() else ${config.updatedAt} end`,
+        },
+      });
+  }
+
+  /** Reads the table now, whatever the cache's age. */
+  reload(): Promise<Settings> {
     return this.load();
   }
 

@@ -159,3 +159,22 @@ export const mailOutbox = pgTable(
     check("mail_outbox_recipient", sql`(${table.userId} is null) <> (${table.email} is null)`),
   ],
 );
+
+/**
+ * Every admin write and settings change: who, what, on what, the values before and after
+ * (never a password hash or token), and from where. Append-only.
+ */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: serial("id").primaryKey(),
+    at: timestamptz("at").notNull().defaultNow(),
+    actorId: integer("actor_id").references(() => users.id, { onDelete: "set null" }),
+    action: text("action").notNull(),
+    target: text("target").notNull(),
+    before: jsonb("before").$type<Record<string, unknown> | null>(),
+    after: jsonb("after").$type<Record<string, unknown> | null>(),
+    ip: text("ip"),
+  },
+  (table) => [index("audit_log_at_idx").on(table.at)],
+);

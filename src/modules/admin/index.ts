@@ -1,36 +1,199 @@
 import { Elysia } from "elysia";
+import { clientInfo } from "../../client-info";
 import type { AppContext } from "../../context";
-import { errorResponses, rejectUnknownFields } from "../../errors";
+import type { Account } from "../../db/schema";
+import { ApiError, errorResponses, rejectUnknownFields } from "../../errors";
 import { authGuard } from "../../guard";
+import { checkMetadata, normalizeEmail, toPublicUser } from "../users/model";
 import { AdminModel } from "./model";
 
+/** A user id from the path: anything but a positive integer names no user (404). */
+function userIdOf(params: { id: string }): number {
+  const id = Number(params.id);
+  if (!/^\d{1,10}$/.test(params.id) || !Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647)
+    throw new ApiError("not_found", "User not found.");
+  return id;
+}
+
+const normalizeBodyEmail = ({ body }: { body: unknown }) => {
+  const fields = body as { email?: unknown } | undefined;
+  if (typeof fields?.email === "string") fields.email = normalizeEmail(fields.email);
+};
+
+/** Staff read, superusers change: runtime settings, users, their sessions, the audit log. */
 export const adminModule = (context: AppContext) => {
-  const { settings } = context;
-  const change = {
+  const { admin, audit, config } = context;
+  type Request = { user: Account; request: globalThis.Request; server: Parameters<typeof clientInfo>[1] };
+  const actorOf = ({ user, request, server }: Request) => ({ id: user.id, ip: clientInfo(request, server, config.trustProxy).ip });
+
+  const settingsChange = {
     role: "superuser",
     transform: rejectUnknownFields(AdminModel.settingsUpdate),
     body: AdminModel.settingsUpdate,
     response: { 200: AdminModel.settings, ...errorResponses(400, 401, 403) },
   } as const;
-  const changeDetail = {
+  const settingsChangeDetail = {
     tags: ["admin"],
     description:
-      "Send some of the settings. All or nothing: one unknown key or bad value is a 400 naming it, and nothing is written. Takes effect for the next token issued, on every instance within a few seconds.",
+      "Send some of the settings. All or nothing: one unknown key or bad value is a 400 naming it, and nothing is written. Takes effect for the next token issued, on every instance within a few seconds. Audited.",
   };
+  const userUpdate = {
+    role: "superuser",
+    params: AdminModel.userParams,
+    transform: (hook: { body: unknown }) => {
+      normalizeBodyEmail(hook);
+      checkMetadata(hook);
+    },
+    body: AdminModel.updateUser,
+    response: { 200: AdminModel.userList.properties.results.items, ...errorResponses(400, 401, 403, 404, 409) },
+  } as const;
 
   return new Elysia({ prefix: "/api/admin", tags: ["admin"] })
     .use(authGuard(context))
-    .get("/config/", () => settings.current(), {
+    .get("/config/", () => context.settings.current(), {
       role: "superuser",
       response: { 200: AdminModel.settings, ...errorResponses(401, 403) },
       detail: { summary: "Read the runtime settings", tags: ["admin"] },
     })
-    .put("/config/", ({ body, user }) => settings.update(body, user.id), {
-      ...change,
-      detail: { summary: "Change runtime settings", ...changeDetail },
+    .put("/config/", (hook) => admin.updateSettings(hook.body, actorOf(hook)), {
+      ...settingsChange,
+      detail: { summary: "Change runtime settings", ...settingsChangeDetail },
     })
-    .patch("/config/", ({ body, user }) => settings.update(body, user.id), {
-      ...change,
-      detail: { summary: "Change some runtime settings", ...changeDetail },
-    });
+    .patch("/config/", (hook) => admin.updateSettings(hook.body, actorOf(hook)), {
+      ...settingsChange,
+      detail: { summary: "Change some runtime settings", ...settingsChangeDetail },
+    })
+    .get(
+      "/users/",
+      async ({ query }) => {
+        const { count, results } = await admin.listUsers(query.query ?? "", query.limit ?? 50, query.offset ?? 0);
+        return { count, results: results.map(toPublicUser) };
+      },
+      {
+        role: "staff",
+        query: AdminModel.usersQuery,
+        response: { 200: AdminModel.userList, ...errorResponses(400, 401, 403) },
+        detail: {
+          summary: "List and search users",
+          description: "`{count, results}` ordered by id. `query` matches email, username, first or last name in any letter case; `limit` 1–500 (default 50), `offset` ≥ 0.",
+          tags: ["admin"],
+        },
+      },
+    )
+    .post(
+      "/users/",
+      async (hook) => {
+        const user = await admin.createUser(hook.body, actorOf(hook));
+        hook.set.status = 201;
+        return toPublicUser(user);
+      },
+      {
+        role: "superuser",
+        transform: normalizeBodyEmail,
+        body: AdminModel.createUser,
+        response: { 201: AdminModel.userList.properties.results.items, ...errorResponses(400, 401, 403, 409) },
+        detail: { summary: "Create a user (flags settable)", description: "Password rules as at registration. Audited.", tags: ["admin"] },
+      },
+    )
+    .get("/users/:id/", async ({ params }) => toPublicUser(await admin.getUser(userIdOf(params))), {
+      role: "staff",
+      params: AdminModel.userParams,
+      response: { 200: AdminModel.userList.properties.results.items, ...errorResponses(401, 403, 404) },
+      detail: { summary: "One user", tags: ["admin"] },
+    })
+    .patch("/users/:id/", async (hook) => toPublicUser(await admin.updateUser(userIdOf(hook.params), hook.body, actorOf(hook))), {
+      ...userUpdate,
+      detail: {
+        summary: "Change a user: fields, password, flags, email_verified",
+        description:
+          "Deactivation and a new password end the user's sessions at once. The last active superuser cannot be deactivated or demoted (409 `last_superuser`). A taken email or username is 409. Audited.",
+        tags: ["admin"],
+      },
+    })
+    .put("/users/:id/", async (hook) => toPublicUser(await admin.updateUser(userIdOf(hook.params), hook.body, actorOf(hook))), {
+      ...userUpdate,
+      detail: { summary: "Change a user (same as PATCH)", tags: ["admin"] },
+    })
+    .delete(
+      "/users/:id/",
+      async (hook) => {
+        await admin.deleteUser(userIdOf(hook.params), actorOf(hook));
+        hook.set.status = 204;
+      },
+      {
+        role: "superuser",
+        params: AdminModel.userParams,
+        response: errorResponses(401, 403, 404, 409),
+        detail: {
+          summary: "Delete a user",
+          description: "Their tokens stop working at once. Never the last active superuser (409). Audited.",
+          tags: ["admin"],
+          responses: { 204: { description: "Deleted." } },
+        },
+      },
+    )
+    .get(
+      "/users/:id/sessions/",
+      async ({ params }) =>
+        (await admin.userSessions(userIdOf(params))).map((session) => ({
+          id: session.id,
+          created_at: session.createdAt.toISOString(),
+          last_used_at: session.lastUsedAt.toISOString(),
+          user_agent: session.userAgent,
+          ip: session.ip,
+        })),
+      {
+        role: "staff",
+        params: AdminModel.userParams,
+        response: { 200: AdminModel.userSessions, ...errorResponses(401, 403, 404) },
+        detail: { summary: "A user's live sessions", tags: ["admin"] },
+      },
+    )
+    .delete(
+      "/users/:id/sessions/",
+      async (hook) => {
+        await admin.revokeUserSessions(userIdOf(hook.params), actorOf(hook));
+        hook.set.status = 204;
+      },
+      {
+        role: "superuser",
+        params: AdminModel.userParams,
+        response: errorResponses(401, 403, 404),
+        detail: {
+          summary: "Revoke every session of a user",
+          description: "Their tokens stop working at once. Audited.",
+          tags: ["admin"],
+          responses: { 204: { description: "Revoked." } },
+        },
+      },
+    )
+    .get(
+      "/audit/",
+      async ({ query }) => {
+        const { count, results } = await audit.list(query.limit ?? 50, query.offset ?? 0);
+        return {
+          count,
+          results: results.map((entry) => ({
+            id: entry.id,
+            at: entry.at.toISOString(),
+            actor_id: entry.actorId,
+            action: entry.action,
+            target: entry.target,
+            before: entry.before ?? null,
+            after: entry.after ?? null,
+            ip: entry.ip,
+          })),
+        };
+      },
+      {
+        role: "staff",
+        query: AdminModel.auditQuery,
+        response: { 200: AdminModel.auditList, ...errorResponses(400, 401, 403) },
+        detail: {
+          summary: "The audit log, newest first",
+          description: "Every admin write and settings change: who, what, on what, before and after (never a password hash or token), from which IP.",
+          tags: ["admin"],
+        },
+      },
+    );
 };

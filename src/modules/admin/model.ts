@@ -1,6 +1,72 @@
+import { t } from "elysia";
+import { PlainText } from "../../input-policy";
 import { SettingsSchema, SettingsUpdateSchema } from "../../settings";
+import { SessionsModel } from "../sessions/model";
+import { EmailField, PasswordField, ProfileFields, PublicUser, UsernameField } from "../users/model";
+
+const page = {
+  limit: t.Optional(t.Numeric({ multipleOf: 1, minimum: 1, maximum: 500, default: 50, error: "An integer from 1 to 500." })),
+  offset: t.Optional(t.Numeric({ multipleOf: 1, minimum: 0, default: 0, error: "An integer from 0." })),
+};
+
+const flags = {
+  is_active: t.Optional(t.Boolean()),
+  is_staff: t.Optional(t.Boolean({ description: "May read the admin API and zone." })),
+  is_superuser: t.Optional(t.Boolean({ description: "May change users and settings." })),
+  email_verified: t.Optional(t.Boolean()),
+};
 
 export const AdminModel = {
   settings: SettingsSchema,
   settingsUpdate: SettingsUpdateSchema,
+  userParams: t.Object({ id: t.String({ description: "A user id." }) }),
+  usersQuery: t.Object({
+    query: t.Optional(PlainText({ maxLength: 254, description: "Part of an email, username, first or last name, in any letter case." })),
+    ...page,
+  }),
+  userList: t.Object({ count: t.Number({ multipleOf: 1, description: "All matches, past this page too." }), results: t.Array(PublicUser) }),
+  createUser: t.Object(
+    {
+      email: EmailField,
+      password: PasswordField,
+      username: t.Optional(UsernameField),
+      first_name: t.Optional(ProfileFields.first_name),
+      last_name: t.Optional(ProfileFields.last_name),
+      ...flags,
+    },
+    { examples: [{ email: "staff@example.com", password: "a long password", is_staff: true }] },
+  ),
+  updateUser: t.Object(
+    {
+      email: t.Optional(EmailField),
+      password: t.Optional(PasswordField),
+      username: t.Optional(UsernameField),
+      first_name: t.Optional(ProfileFields.first_name),
+      last_name: t.Optional(ProfileFields.last_name),
+      bio: t.Optional(ProfileFields.bio),
+      location: t.Optional(ProfileFields.location),
+      avatar: t.Optional(ProfileFields.avatar),
+      privacy: t.Optional(ProfileFields.privacy),
+      metadata: t.Optional(ProfileFields.metadata),
+      ...flags,
+    },
+    { examples: [{ is_active: false }, { password: "a new long password" }, { email_verified: true }] },
+  ),
+  userSessions: t.Array(t.Omit(SessionsModel.session, ["current"])),
+  auditQuery: t.Object(page),
+  auditList: t.Object({
+    count: t.Number({ multipleOf: 1 }),
+    results: t.Array(
+      t.Object({
+        id: t.Number({ multipleOf: 1 }),
+        at: t.String({ format: "date-time" }),
+        actor_id: t.Nullable(t.Number({ multipleOf: 1 })),
+        action: t.String({ examples: ["user.update"] }),
+        target: t.String({ examples: ["user:42"] }),
+        before: t.Nullable(t.Record(t.String(), t.Unknown())),
+        after: t.Nullable(t.Record(t.String(), t.Unknown())),
+        ip: t.Nullable(t.String()),
+      }),
+    ),
+  }),
 };

@@ -23,6 +23,7 @@ export interface NewUser {
   is_active?: boolean;
   is_staff?: boolean;
   is_superuser?: boolean;
+  email_verified?: boolean;
 }
 
 
@@ -31,7 +32,7 @@ const UNIQUE_VIOLATION = "23505";
 type Transaction = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 /** Postgres unique violations, from either driver, turned into the API's 409s. */
-function conflictOf(error: unknown): ApiError | undefined {
+export function conflictOf(error: unknown): ApiError | undefined {
   const cause = (error as { cause?: unknown })?.cause ?? error;
   const { code, constraint_name, constraint } = (cause ?? {}) as Record<string, string | undefined>;
   if (code !== UNIQUE_VIOLATION) return undefined;
@@ -85,6 +86,7 @@ export class UserService {
         isActive: input.is_active ?? true,
         isStaff: input.is_staff ?? false,
         isSuperuser: input.is_superuser ?? false,
+        emailVerifiedAt: input.email_verified ? sql`now()` : null,
       })
       .returning();
     return user!;
