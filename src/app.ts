@@ -8,6 +8,7 @@ import { SECURITY_HEADERS, httpPolicy } from "./http-policy";
 import { type Logger, createLogger, errorFields } from "./logger";
 import { AuditLog } from "./audit";
 import { adminModule } from "./modules/admin";
+import { adminZoneModule } from "./modules/admin-zone";
 import { AdminService } from "./modules/admin/service";
 import { authModule } from "./modules/auth";
 import { AuthService } from "./modules/auth/service";
@@ -93,7 +94,8 @@ export function appFor(context: AppContext) {
     .use(sessionsModule(context))
     .use(passwordModule(context))
     .use(emailModule(context))
-    .use(adminModule(context));
+    .use(adminModule(context))
+    .use(adminZoneModule());
 }
 
 export type App = ReturnType<typeof createApp>;

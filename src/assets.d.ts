@@ -23,3 +23,7 @@ declare module "*.tar.gz" {
   const path: string;
   export default path;
 }
+declare module "*.css" {
+  const path: string;
+  export default path;
+}
