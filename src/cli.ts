@@ -8,7 +8,8 @@ import { EmailField, PasswordField, normalizeEmail } from "./modules/users/model
 import { UserService } from "./modules/users/service";
 import { PasswordHasher } from "./passwords";
 import { serve } from "./server";
-import { StartupError, connectDatabase } from "./startup";
+import { type ControlRequest, controlSocketPath, sendControlRequest } from "./control-socket";
+import { StartupError, connectDatabase, dataDirHolder } from "./startup";
 
 export const VERSION = packageJson.version;
 
@@ -29,6 +30,29 @@ TRUST_PROXY, LOG_LEVEL (info), SMTP_URL (unset: mails are logged), MAIL_FROM, PU
 links; http://localhost:PORT), MAIL_TEMPLATES_DIR, MAIL_RETRY_BASE_SECONDS (5), PASSWORD_MEMORY_COST, PASSWORD_TIME_COST,
 MAX_BODY_BYTES, STARTUP_TIMEOUT (60), SHUTDOWN_TIMEOUT (10). Docs: http://localhost:3000/api-doc
 `;
+
+/** `authd <command> --help`. */
+const COMMAND_HELP: Record<string, string> = {
+  serve: `Usage: authd serve
+
+Applies pending migrations, then serves HTTP on HOST:PORT until SIGTERM or SIGINT, after which
+in-flight requests get SHUTDOWN_TIMEOUT seconds to finish. The environment is described in
+authd --help. In embedded mode it also answers authd createsuperuser on DATA_DIR/authd.sock.
+`,
+  migrate: `Usage: authd migrate
+
+Applies pending migrations (the ones embedded in this binary) and exits. Safe to run while other
+instances start: migrations are applied once, under a database lock.
+`,
+  createsuperuser: `Usage: authd createsuperuser --email E [--password P]
+
+Creates a superuser with that email, or makes the existing account with that email a superuser
+(active, its address marked verified). With --password the password is set too; without it, an
+existing account keeps its password, and a new one asks for it: a prompt on a terminal, else the
+first line of standard input. Works while authd serves: in embedded mode the running process
+does the work, through DATA_DIR/authd.sock.
+`,
+};
 
 /** Wrong usage: printed as one line, exit 2. */
 export class UsageError extends Error {}
@@ -93,6 +117,26 @@ async function withDatabase<T>(config: AppConfig, log: Logger, work: (db: Awaite
   }
 }
 
+/** What createsuperuser needs done, in this process or by the authd that holds DATA_DIR. */
+interface SuperuserStore {
+  promote(email: string): Promise<boolean>;
+  upsert(email: string, password: string): Promise<{ created: boolean }>;
+}
+
+/** A running embedded authd's control socket as a SuperuserStore (see control-socket.ts). */
+function runningServerStore(dataDir: string, holder: number): SuperuserStore {
+  const send = async (request: ControlRequest) => {
+    const reply = await sendControlRequest(dataDir, request);
+    if (!reply) throw new StartupError(`DATA_DIR ${dataDir} is in use by authd (pid ${holder}), which does not answer on ${controlSocketPath(dataDir)}`);
+    if (!reply.ok) throw new StartupError(`the running authd refused: ${reply.message}`);
+    return reply;
+  };
+  return {
+    promote: async (email) => Boolean((await send({ command: "promote", email })).found),
+    upsert: async (email, password) => ({ created: Boolean((await send({ command: "upsert", email, password })).created) }),
+  };
+}
+
 async function createSuperuser(args: string[], config: AppConfig, log: Logger) {
   const { values } = parseArgs({
     args,
@@ -102,17 +146,22 @@ async function createSuperuser(args: string[], config: AppConfig, log: Logger) {
   if (!values.email) throw new UsageError("createsuperuser needs --email");
   const email = normalizeEmail(values.email);
   checkCredentials(email, values.password);
-  await withDatabase(config, log, async ({ db }) => {
-    const users = new UserService(db, new PasswordHasher(config.passwordCost));
+  const work = async (store: SuperuserStore) => {
     let password = values.password;
     if (password === undefined) {
-      const promoted = await users.promoteToSuperuser(email);
-      if (promoted) return console.log(`Promoted ${email} to superuser.`);
+      if (await store.promote(email)) return console.log(`Promoted ${email} to superuser.`);
       password = await readPassword();
       checkCredentials(email, password);
     }
-    const { created } = await users.upsertSuperuser(email, password);
+    const { created } = await store.upsert(email, password);
     console.log(created ? `Created superuser ${email}.` : `Promoted ${email} to superuser and set its password.`);
+  };
+  // Embedded mode with authd running: PGlite is open there, so that process does the work.
+  const holder = config.databaseUrl ? undefined : dataDirHolder(config.dataDir);
+  if (holder) return work(runningServerStore(config.dataDir, holder));
+  await withDatabase(config, log, async ({ db }) => {
+    const users = new UserService(db, new PasswordHasher(config.passwordCost));
+    await work({ promote: async (email) => (await users.promoteToSuperuser(email)) !== undefined, upsert: (email, password) => users.upsertSuperuser(email, password) });
   });
 }
 
@@ -121,6 +170,12 @@ export async function runCli(argv: string[], environment = process.env): Promise
   const [command = "serve", ...rest] = argv;
   if (command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(HELP);
+    return 0;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    const help = COMMAND_HELP[command];
+    if (!help) return fail(`unknown command "${command}" (see authd --help)`, 2);
+    process.stdout.write(help);
     return 0;
   }
   if (command === "--version" || command === "-v") {

@@ -2,6 +2,7 @@ import { appFor, createContext } from "./app";
 import type { AppConfig } from "./config";
 import { migrate } from "./db/client";
 import type { Logger } from "./logger";
+import { serveControlSocket } from "./control-socket";
 import { scheduleMaintenance } from "./maintenance";
 import { passwordWorkDone } from "./passwords";
 import { StartupError, connectDatabase, embeddedSecret } from "./startup";
@@ -40,6 +41,8 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   }
   const server = app.server!;
   const stopMaintenance = scheduleMaintenance(database.db, log);
+  // Embedded mode: `authd createsuperuser` hands its work to this process (see control-socket.ts).
+  const stopControlSocket = config.databaseUrl ? () => {} : serveControlSocket(config.dataDir, context.users, log);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -47,6 +50,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
     stopping = true;
     log.info("shutting down", { signal, in_flight: server.pendingRequests });
     stopMaintenance();
+    stopControlSocket();
     // Bun stops counting a request whose client hung up, but its handler runs on, mostly
     // waiting for a password hash: wait for those too, then let them reach the database.
     // (A per-request hook to track handlers would cost GET /api/me/ a tenth of its speed.)

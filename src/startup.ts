@@ -29,6 +29,16 @@ function isAlive(pid: number): boolean {
  * PGlite has no lock of its own: two processes would open the same files and corrupt them.
  * A lock file holding our PID keeps a second authd out; one left by a dead process is taken over.
  */
+/** The PID of a live authd holding DATA_DIR's lock, if one does. */
+export function dataDirHolder(dataDir: string): number | undefined {
+  try {
+    const holder = Number.parseInt(readFileSync(dataDirLayout(dataDir).lock, "utf8"), 10);
+    return holder && holder !== process.pid && isAlive(holder) ? holder : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function lockDataDir(dataDir: string): () => void {
   const { lock } = dataDirLayout(dataDir);
   mkdirSync(dataDir, { recursive: true });

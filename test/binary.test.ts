@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { authdEnv, jsonRequest, lonelyBinary, runAuthd, startAuthd } from "./binary-helpers";
@@ -200,6 +201,29 @@ describe(`the binary alone in an empty directory (${mode})`, () => {
     }
   });
 
+  test("createsuperuser works while the server runs, and promotes an existing user instead of making a second account", async () => {
+    const server = await startAuthd(bin, { cwd: dir, env });
+    try {
+      const { base } = server;
+      const member = { email: "member-while-running@example.com", password: "member-password" };
+      expect((await jsonRequest(base, "POST", "/api/register/", member)).status).toBe(201);
+      const promoted = await runAuthd(bin, ["createsuperuser", "--email", member.email.toUpperCase()], { cwd: dir, env });
+      expect(promoted).toMatchObject({ exitCode: 0, stdout: `Promoted ${member.email} to superuser.\n` });
+      const created = await runAuthd(bin, ["createsuperuser", "--email", "live-root@example.com", "--password", "live-root-password"], { cwd: dir, env });
+      expect(created).toMatchObject({ exitCode: 0, stdout: "Created superuser live-root@example.com.\n" });
+      for (const account of [member, { email: "live-root@example.com", password: "live-root-password" }]) {
+        const { access_token } = (await (await jsonRequest(base, "POST", "/api/login/", account)).json()) as { access_token: string };
+        expect((await jsonRequest(base, "GET", "/api/admin/config/", undefined, access_token)).status).toBe(200);
+      }
+      const { access_token } = (await (await jsonRequest(base, "POST", "/api/login/", member)).json()) as { access_token: string };
+      const list = (await (await jsonRequest(base, "GET", `/api/admin/users/?query=${member.email}`, undefined, access_token)).json()) as { count: number };
+      expect(list.count).toBe(1);
+      if (!serverUrl) expect(statSync(join(dir, "authd-data", "authd.sock")).mode & 0o777).toBe(0o600);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
   test("createsuperuser reads the password from standard input and promotes existing users", async () => {
     const fromStdin = await runAuthd(bin, ["createsuperuser", "--email", "piped@example.com"], {
       cwd: dir,
@@ -291,6 +315,11 @@ describe(`CLI errors: one clear line and a non-zero exit (${mode})`, () => {
     const help = await runAuthd(bin, ["--help"], { cwd: dir, env });
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain("authd createsuperuser --email E [--password P]");
+    for (const command of ["serve", "migrate", "createsuperuser"]) {
+      const commandHelp = await runAuthd(bin, [command, "--help"], { cwd: dir, env });
+      expect(commandHelp.exitCode).toBe(0);
+      expect(commandHelp.stdout).toStartWith(`Usage: authd ${command}`);
+    }
     const version = await runAuthd(bin, ["--version"], { cwd: dir, env });
     expect(version).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^authd \d+\.\d+\.\d+\n$/) });
   });
