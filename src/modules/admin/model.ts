@@ -2,7 +2,7 @@ import { t } from "elysia";
 import { PlainText } from "../../input-policy";
 import { SettingsSchema, SettingsUpdateSchema } from "../../settings";
 import { SessionsModel } from "../sessions/model";
-import { EmailField, PasswordField, ProfileFields, PublicUser, UsernameField } from "../users/model";
+import { EmailField, PasswordField, ProfileFields, ProfileUpdate, PublicUser, UsernameField } from "../users/model";
 
 const page = {
   limit: t.Optional(t.Numeric({ multipleOf: 1, minimum: 1, maximum: 500, default: 50, error: "An integer from 1 to 500." })),
@@ -40,14 +40,7 @@ export const AdminModel = {
     {
       email: t.Optional(EmailField),
       password: t.Optional(PasswordField),
-      username: t.Optional(UsernameField),
-      first_name: t.Optional(ProfileFields.first_name),
-      last_name: t.Optional(ProfileFields.last_name),
-      bio: t.Optional(ProfileFields.bio),
-      location: t.Optional(ProfileFields.location),
-      avatar: t.Optional(ProfileFields.avatar),
-      privacy: t.Optional(ProfileFields.privacy),
-      metadata: t.Optional(ProfileFields.metadata),
+      ...ProfileUpdate.properties,
       ...flags,
     },
     { examples: [{ is_active: false }, { password: "a new long password" }, { email_verified: true }] },

@@ -8,7 +8,7 @@ import type { PasswordHasher } from "../../passwords";
 import type { SessionStore } from "../../session-store";
 import type { Settings, SettingsStore } from "../../settings";
 import { type ProfileUpdate, toPublicUser } from "../users/model";
-import { type NewUser, type UserService, conflictOf } from "../users/service";
+import { type NewUser, type UserService, conflictOf, profileColumns } from "../users/service";
 
 type Transaction = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
@@ -94,15 +94,8 @@ export class AdminService {
         const before = await this.lockUser(tx, id, removesSuperuser);
         if (removesSuperuser && before.isSuperuser && before.isActive) await this.assertAnotherSuperuser(tx, id);
         const values = {
+          ...profileColumns(changes),
           email: changes.email,
-          username: changes.username,
-          firstName: changes.first_name,
-          lastName: changes.last_name,
-          bio: changes.bio,
-          location: changes.location,
-          avatar: changes.avatar,
-          privacy: changes.privacy,
-          metadata: changes.metadata,
           passwordHash,
           isActive: changes.is_active,
           isStaff: changes.is_staff,

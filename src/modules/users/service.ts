@@ -31,6 +31,18 @@ const UNIQUE_VIOLATION = "23505";
 
 type Transaction = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
+/** A profile change as the columns it sets (undefined: left as it is). */
+export const profileColumns = (changes: ProfileUpdate) => ({
+  username: changes.username,
+  firstName: changes.first_name,
+  lastName: changes.last_name,
+  bio: changes.bio,
+  location: changes.location,
+  avatar: changes.avatar,
+  privacy: changes.privacy,
+  metadata: changes.metadata,
+});
+
 /** Postgres unique violations, from either driver, turned into the API's 409s. */
 export function conflictOf(error: unknown): ApiError | undefined {
   const cause = (error as { cause?: unknown })?.cause ?? error;
@@ -170,16 +182,7 @@ export class UserService {
   }
 
   async updateProfile(id: number, changes: ProfileUpdate): Promise<User> {
-    const values = {
-      username: changes.username,
-      firstName: changes.first_name,
-      lastName: changes.last_name,
-      bio: changes.bio,
-      location: changes.location,
-      avatar: changes.avatar,
-      privacy: changes.privacy,
-      metadata: changes.metadata,
-    };
+    const values = profileColumns(changes);
     if (Object.values(values).every((value) => value === undefined)) {
       const user = await this.findById(id);
       if (!user) throw new ApiError("not_found", "User not found.");
