@@ -7,6 +7,7 @@ import { errorHandler } from "./errors";
 import { SECURITY_HEADERS, httpPolicy } from "./http-policy";
 import { type Logger, createLogger, errorFields } from "./logger";
 import { AuditLog } from "./audit";
+import { compatModule } from "./compat";
 import { adminModule } from "./modules/admin";
 import { adminZoneModule } from "./modules/admin-zone";
 import { AdminService } from "./modules/admin/service";
@@ -95,7 +96,8 @@ export function appFor(context: AppContext) {
     .use(passwordModule(context))
     .use(emailModule(context))
     .use(adminModule(context))
-    .use(adminZoneModule());
+    .use(adminZoneModule())
+    .use(compatModule(context));
 }
 
 export type App = ReturnType<typeof createApp>;

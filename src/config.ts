@@ -25,6 +25,7 @@ const EnvSchema = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: "^https?://[^\\s/]+(/[^\\s]*)?$" })),
   MAIL_TEMPLATES_DIR: Type.Optional(Type.String({ minLength: 1 })),
   MAIL_RETRY_BASE_SECONDS: Type.Integer({ minimum: 1, maximum: 3600 }),
+  COMPAT_ROUTES: Type.String({ pattern: "^\\s*(all|none|((simplejwt|v1|dj-rest-auth)\\s*(,\\s*|$))+)\\s*$" }),
   // argon2id cost; OWASP's minimum is m=19 MiB, t=2. Tests lower it through these same variables.
   PASSWORD_MEMORY_COST: Type.Integer({ minimum: 1024, maximum: 4194304 }),
   PASSWORD_TIME_COST: Type.Integer({ minimum: 1, maximum: 20 }),
@@ -54,6 +55,7 @@ const DEFAULTS: Record<keyof Env, string | undefined> = {
   PUBLIC_URL: undefined,
   MAIL_TEMPLATES_DIR: undefined,
   MAIL_RETRY_BASE_SECONDS: "5",
+  COMPAT_ROUTES: "all",
   PASSWORD_MEMORY_COST: "19456",
   PASSWORD_TIME_COST: "2",
   MAX_BODY_BYTES: "65536",
@@ -84,12 +86,24 @@ export interface AppConfig {
   mailTemplatesDir?: string;
   /** The first retry of an undelivered mail waits this long; each next one twice as long, up to an hour. */
   mailRetryBaseSeconds: number;
+  /** Which route sets of other systems are mounted (src/compat/). */
+  compatRoutes: CompatRouteSet[];
   passwordCost: { memoryCost: number; timeCost: number };
   maxBodyBytes: number;
   /** Seconds to keep retrying an unreachable database at start. */
   startupTimeout: number;
   /** Seconds in-flight requests get to finish on SIGTERM/SIGINT. */
   shutdownTimeout: number;
+}
+
+export const COMPAT_ROUTE_SETS = ["simplejwt", "v1", "dj-rest-auth"] as const;
+export type CompatRouteSet = (typeof COMPAT_ROUTE_SETS)[number];
+
+function compatRouteSets(value: string): CompatRouteSet[] {
+  const names = value.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
+  if (names.includes("all")) return [...COMPAT_ROUTE_SETS];
+  if (names.includes("none")) return [];
+  return COMPAT_ROUTE_SETS.filter((set) => names.includes(set));
 }
 
 /** A bad environment variable: printed as one line naming it, exit 2. */
@@ -172,6 +186,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
     mailTemplatesDir: env.MAIL_TEMPLATES_DIR,
     mailRetryBaseSeconds: env.MAIL_RETRY_BASE_SECONDS,
+    compatRoutes: compatRouteSets(env.COMPAT_ROUTES),
     passwordCost: { memoryCost: env.PASSWORD_MEMORY_COST, timeCost: env.PASSWORD_TIME_COST },
     maxBodyBytes: env.MAX_BODY_BYTES,
     startupTimeout: env.STARTUP_TIMEOUT,

@@ -22,6 +22,14 @@ const LINK_PATHS: Record<MailKind, string> = {
   email_verification: "/verify-email",
 };
 
+/** A user id as Django's urlsafe_base64_encode(force_bytes(pk)) writes it ("MQ" for 1). */
+export const encodeUid = (id: number) => Buffer.from(String(id)).toString("base64url");
+/** The id a uid names, or undefined. */
+export const decodeUid = (uid: string): number | undefined => {
+  const digits = Buffer.from(uid, "base64url").toString();
+  return /^\d{1,10}$/.test(digits) ? Number(digits) : undefined;
+};
+
 function inWords(seconds: number): string {
   if (seconds % 86_400 === 0) return `${seconds / 86_400} day${seconds === 86_400 ? "" : "s"}`;
   if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? "" : "s"}`;
@@ -137,14 +145,19 @@ export class MailOutbox {
     const { db, tokens, settings, transport, config, log } = this.deps;
     try {
       const recipient = mail.userId !== null ? eq(users.id, mail.userId) : eq(users.email, mail.email!);
-      const [user] = await db.select({ id: users.id, email: users.email, isActive: users.isActive }).from(users).where(recipient);
-      // No such account, or not active: nothing to send (and nothing told to the requester).
-      if (user?.isActive) {
+      const [user] = await db
+        .select({ id: users.id, email: users.email, isActive: users.isActive, verified: users.emailVerifiedAt })
+        .from(users)
+        .where(recipient);
+      // No such account, not active, or (asked for by email) already verified: nothing to send,
+      // and nothing told to the requester.
+      if (user?.isActive && !(mail.kind === "email_verification" && mail.email !== null && user.verified)) {
         const lifetime =
           mail.kind === "password_reset" ? (await settings.current()).password_reset_lifetime : EMAIL_VERIFICATION_LIFETIME_SECONDS;
         const token = await tokens.issue(user.id, mail.kind, lifetime);
-        const link = `${config.publicUrl}${LINK_PATHS[mail.kind]}?token=${encodeURIComponent(token)}`;
-        const content = this.render(mail.kind, { link, token, email: user.email, lifetime: inWords(lifetime) });
+        const uid = encodeUid(user.id);
+        const link = `${config.publicUrl}${LINK_PATHS[mail.kind]}?uid=${uid}&token=${encodeURIComponent(token)}`;
+        const content = this.render(mail.kind, { link, token, uid, email: user.email, lifetime: inWords(lifetime) });
         await transport({ kind: mail.kind, to: user.email, link, ...content });
       }
       await db.update(mailOutbox).set({ sentAt: sql`now()`, lastError: null }).where(eq(mailOutbox.id, mail.id));

@@ -7,6 +7,8 @@ export interface MailValues {
   /** The link to follow, under PUBLIC_URL, carrying the token. */
   link: string;
   token: string;
+  /** The user's id as Django encodes it (base64url of its digits), for dj-rest-auth clients. */
+  uid: string;
   email: string;
   /** How long the token lasts, in words ("15 minutes"). */
   lifetime: string;
@@ -27,12 +29,13 @@ To choose a new password, open this link within {{lifetime}}:
 {{link}}
 
 Or send this token with your new password: {{token}}
+(uid: {{uid}})
 
 If it was not you, ignore this mail: your password stays as it is.
 `,
     html: `<p>Someone asked to reset the password of {{email}}.</p>
 <p>To choose a new password, open this link within {{lifetime}}:<br><a href="{{link}}">{{link}}</a></p>
-<p>Or send this token with your new password: <code>{{token}}</code></p>
+<p>Or send this token with your new password: <code>{{token}}</code> (uid: <code>{{uid}}</code>)</p>
 <p>If it was not you, ignore this mail: your password stays as it is.</p>
 `,
   },
@@ -59,8 +62,8 @@ const fill = (template: string, values: MailValues, escape: (text: string) => st
 
 /**
  * The mail of a kind: the embedded default, or MAIL_TEMPLATES_DIR's `<kind>.subject.txt`,
- * `<kind>.txt` and `<kind>.html` where present. Placeholders: {{link}}, {{token}}, {{email}},
- * {{lifetime}} (escaped in HTML).
+ * `<kind>.txt` and `<kind>.html` where present. Placeholders: {{link}}, {{token}}, {{uid}},
+ * {{email}}, {{lifetime}} (escaped in HTML).
  */
 export function mailTemplates(directory?: string) {
   const templates = Object.fromEntries(

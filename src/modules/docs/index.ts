@@ -33,6 +33,10 @@ const asset = (body: string | Blob, type: string) =>
   new Response(body, { headers: { "content-type": type, "cache-control": "public, max-age=86400" } });
 
 /** Swagger UI at /api-doc, served entirely from this process (no CDN), and the spec at /api-doc/json. */
+/** The Swagger UI page (also mounted at seed 001's /api/v1/swagger/ui/). */
+export const swaggerPage = () =>
+  new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_CSP } });
+
 export const docsModule = () =>
   new Elysia()
     .use(
@@ -57,6 +61,9 @@ export const docsModule = () =>
             { name: "email", description: "Verify an email address by mail" },
             { name: "admin", description: "Runtime settings and users (staff may read, superusers may change)" },
             { name: "health", description: "Liveness and readiness probes" },
+            { name: "compat: simplejwt", description: "Django REST Framework SimpleJWT's routes (COMPAT_ROUTES=simplejwt)" },
+            { name: "compat: v1", description: "Seed 001's /api/v1 routes (COMPAT_ROUTES=v1)" },
+            { name: "compat: dj-rest-auth", description: "dj-rest-auth's routes in JWT mode, under /dj-rest-auth/ (COMPAT_ROUTES=dj-rest-auth)" },
           ],
           components: {
             securitySchemes: {
@@ -71,7 +78,7 @@ export const docsModule = () =>
         },
       }),
     )
-    .get("/api-doc", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_CSP } }), {
+    .get("/api-doc", swaggerPage, {
       detail: { hide: true },
     })
     .get("/api-doc/assets/swagger-ui.css", () => asset(Bun.file(swaggerCssPath), "text/css; charset=utf-8"), {

@@ -47,23 +47,33 @@ export class PasswordService {
    * work and the same answer either way (no account enumeration); limited per IP and per email.
    */
   async requestReset(email: string, client: ClientInfo): Promise<void> {
+    await this.queueLimited("password_reset", email, client);
+  }
+
+  /** Queues a verification mail by email (dj-rest-auth's resend), limited as resets are. */
+  async requestVerification(email: string, client: ClientInfo): Promise<void> {
+    await this.queueLimited("email_verification", email, client);
+  }
+
+  private async queueLimited(kind: "password_reset" | "email_verification", email: string, client: ClientInfo): Promise<void> {
     const { settings, rateLimiter, outbox } = this.deps;
     const limit = (await settings.current()).password_reset_rate_limit;
-    await rateLimiter.attempt([...perIpKeys("reset", client.ip), `reset:email:${email}`], limit, HOUR);
-    await outbox.enqueueForEmail("password_reset", email);
+    await rateLimiter.attempt([...perIpKeys(kind, client.ip), `${kind}:email:${email}`], limit, HOUR);
+    await outbox.enqueueForEmail(kind, email);
   }
 
   /**
    * Sets the password of the user a live reset token belongs to, spends the token and ends
    * every session of that user, all in one transaction. It does not log anyone in.
    */
-  async confirmReset(token: string, newPassword: string, passwordField: string): Promise<void> {
+  async confirmReset(token: string, newPassword: string, passwordField: string, expectedUserId?: number): Promise<void> {
     const { db, users, passwords, sessions, settings, tokens } = this.deps;
     await assertAcceptablePassword(settings, newPassword, passwordField);
     const passwordHash = await passwords.hash(newPassword);
     await db.transaction(async (tx) => {
       const userId = await tokens.consume(token, "password_reset", tx);
-      if (userId === undefined) throw invalidToken();
+      // dj-rest-auth clients send the uid of the mail too: it must name the token's user.
+      if (userId === undefined || (expectedUserId !== undefined && userId !== expectedUserId)) throw invalidToken();
       await users.setPasswordHash(userId, passwordHash, tx);
       await sessions.revokeAllOf(userId, { executor: tx });
     });

@@ -1,0 +1,137 @@
+import { Elysia, t } from "elysia";
+import { clientInfo } from "../client-info";
+import type { AppContext } from "../context";
+import type { Account } from "../db/schema";
+import { ApiError, errorResponses } from "../errors";
+import { authGuard } from "../guard";
+import { AdminModel } from "../modules/admin/model";
+import { swaggerPage } from "../modules/docs";
+import { PublicUser, checkMetadata, normalizeEmail, toPublicUser } from "../modules/users/model";
+import { CredentialsBody, RefreshBody, SimpleJwtPair, credentialsAccount, simpleJwtPair } from "./shared";
+
+const TAG = "compat: v1";
+
+function userIdOf(params: { id: string }): number {
+  if (!/^\d{1,10}$/.test(params.id) || Number(params.id) < 1 || Number(params.id) > 2_147_483_647) throw new ApiError("not_found", "Not found.");
+  return Number(params.id);
+}
+
+const normalizeBodyEmail = ({ body }: { body: unknown }) => {
+  const fields = body as { email?: unknown } | undefined;
+  if (typeof fields?.email === "string") fields.email = normalizeEmail(fields.email);
+};
+
+/** Seed 001's /api/v1 routes over authd's services: tokens, account, staff management. */
+export const v1Routes = (context: AppContext) => {
+  const { auth, admin, sessions, config } = context;
+  type Hook = { user: Account; request: Request; server: Parameters<typeof clientInfo>[1] };
+  const actorOf = ({ user, request, server }: Hook) => ({ id: user.id, ip: clientInfo(request, server, config.trustProxy).ip });
+  const params = t.Object({ id: t.String() });
+  const update = {
+    role: "superuser",
+    params,
+    transform: (hook: { body: unknown }) => {
+      normalizeBodyEmail(hook);
+      checkMetadata(hook);
+    },
+    body: AdminModel.updateUser,
+    response: { 200: PublicUser, ...errorResponses(400, 401, 403, 404, 409) },
+  } as const;
+
+  return new Elysia({ prefix: "/api/v1", tags: [TAG] })
+    .use(authGuard(context))
+    .get("/", () => ({ name: "authd", api_version: "v1" as const, message: "Welcome!" }), {
+      auth: true,
+      response: { 200: t.Object({ name: t.String(), api_version: t.Literal("v1"), message: t.String() }), ...errorResponses(401) },
+      detail: { summary: "Ping (v1)", tags: [TAG] },
+    })
+    .post(
+      "/auth/token/",
+      async ({ body, request, server }) =>
+        simpleJwtPair(await auth.login(credentialsAccount(body), body.password, clientInfo(request, server, config.trustProxy))),
+      { body: CredentialsBody, response: { 200: SimpleJwtPair, ...errorResponses(400, 401, 403, 429) }, detail: { summary: "Obtain a token pair (v1)", tags: [TAG] } },
+    )
+    .post("/auth/token/refresh/", async ({ body }) => simpleJwtPair(await auth.refresh(body.refresh)), {
+      body: RefreshBody,
+      response: { 200: SimpleJwtPair, ...errorResponses(400, 401) },
+      detail: { summary: "Rotate a refresh token (v1)", tags: [TAG] },
+    })
+    .post(
+      "/auth/logout/",
+      async ({ body }) => {
+        await auth.logout(body.refresh);
+        return { detail: "Successfully logged out." };
+      },
+      {
+        auth: true,
+        body: RefreshBody,
+        response: { 200: t.Object({ detail: t.String() }), ...errorResponses(400, 401) },
+        detail: { summary: "Log out: revoke the session of a refresh token (v1)", tags: [TAG] },
+      },
+    )
+    .get(
+      "/auth/logout_all/",
+      async ({ user, set }) => {
+        await sessions.revokeAllOf(user.id);
+        set.status = 205;
+      },
+      {
+        auth: true,
+        response: errorResponses(401),
+        detail: { summary: "Revoke every session of the user (v1): 205, empty body", tags: [TAG], responses: { 205: { description: "Every session revoked." } } },
+      },
+    )
+    .get("/account/", ({ user }) => toPublicUser(user), {
+      auth: true,
+      response: { 200: PublicUser, ...errorResponses(401) },
+      detail: { summary: "The current user (v1)", tags: [TAG] },
+    })
+    .get("/account/management/", async () => (await admin.listUsers("", 500, 0)).results.map(toPublicUser), {
+      role: "staff",
+      response: { 200: t.Array(PublicUser), ...errorResponses(401, 403) },
+      detail: { summary: "Users, by id (v1; the first 500: see /api/admin/users/ to page)", tags: [TAG] },
+    })
+    .post(
+      "/account/management/create/",
+      async (hook) => {
+        const user = await admin.createUser(hook.body, actorOf(hook));
+        hook.set.status = 201;
+        return toPublicUser(user);
+      },
+      {
+        role: "superuser",
+        transform: normalizeBodyEmail,
+        body: AdminModel.createUser,
+        response: { 201: PublicUser, ...errorResponses(400, 401, 403, 409) },
+        detail: { summary: "Create a user (v1)", tags: [TAG] },
+      },
+    )
+    .get("/account/management/:id/", async ({ params }) => toPublicUser(await admin.getUser(userIdOf(params))), {
+      role: "staff",
+      params,
+      response: { 200: PublicUser, ...errorResponses(401, 403, 404) },
+      detail: { summary: "One user (v1)", tags: [TAG] },
+    })
+    .put("/account/management/:id/update/", async (hook) => toPublicUser(await admin.updateUser(userIdOf(hook.params), hook.body, actorOf(hook))), {
+      ...update,
+      detail: { summary: "Change a user (v1)", tags: [TAG] },
+    })
+    .patch("/account/management/:id/update/", async (hook) => toPublicUser(await admin.updateUser(userIdOf(hook.params), hook.body, actorOf(hook))), {
+      ...update,
+      detail: { summary: "Change some of a user (v1)", tags: [TAG] },
+    })
+    .delete(
+      "/account/management/:id/delete/",
+      async (hook) => {
+        await admin.deleteUser(userIdOf(hook.params), actorOf(hook));
+        hook.set.status = 204;
+      },
+      {
+        role: "superuser",
+        params,
+        response: errorResponses(401, 403, 404, 409),
+        detail: { summary: "Delete a user (v1)", tags: [TAG], responses: { 204: { description: "Deleted." } } },
+      },
+    )
+    .get("/swagger/ui/", swaggerPage, { detail: { hide: true } });
+};
