@@ -13,7 +13,8 @@ import type { Logger } from "../src/logger";
 export const TEST_SECRET = "test-secret-that-is-at-least-32-bytes-long";
 
 export const testConfig = (): AppConfig & { jwtSecret: string } => ({
-  ...loadConfig({ DATA_DIR: "/nonexistent", LOG_LEVEL: "error" }),
+  // COMPAT_ROUTES passes through, so the native suite can be run without the other route sets.
+  ...loadConfig({ DATA_DIR: "/nonexistent", LOG_LEVEL: "error", COMPAT_ROUTES: process.env.COMPAT_ROUTES }),
   jwtSecret: TEST_SECRET,
   // Cheap argon2id for tests, through the same setting production uses.
   passwordCost: { memoryCost: 1024, timeCost: 1 },
