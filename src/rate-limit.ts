@@ -27,14 +27,12 @@ export function assertUnderLimit(window: FailureWindow | null, limit: number): v
   });
 }
 
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
-
 /**
- * The per-IP key of a limit, or none for a client on this machine (local tools, tests, a
- * health check) or of unknown address. Behind a reverse proxy, set TRUST_PROXY so each client
- * is counted by its own address rather than the proxy's.
+ * The per-IP key of a limit, or none for a client of unknown address (a request handed to the
+ * app in-process). Behind a reverse proxy, set TRUST_PROXY so that each client is counted by
+ * its own address rather than all of them by the proxy's.
  */
-export const perIpKeys = (prefix: string, ip: string | null): string[] => (ip && !LOOPBACK.test(ip) ? [`${prefix}:ip:${ip}`] : []);
+export const perIpKeys = (prefix: string, ip: string | null): string[] => (ip ? [`${prefix}:ip:${ip}`] : []);
 
 export class RateLimiter {
   constructor(private readonly db: Db) {}

@@ -19,8 +19,8 @@ describe("registration limit (register_rate_limit per client IP an hour)", () =>
     expect(limited.body.code).toBe("rate_limited");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(3000);
     expect((await register("198.51.100.8")).status).toBe(201);
-    // Clients on this machine (and of unknown address) are not counted per IP.
-    expect((await register("127.0.0.1")).status).toBe(201);
+    // A client of unknown address (a request handed in-process) is not counted per IP.
+    expect((await t.request("POST", "/api/register/", { body: { email: t.uniqueEmail(), password: "password123" } })).status).toBe(201);
     await configure({ register_rate_limit: 20 });
   });
 });
