@@ -48,6 +48,7 @@ export function createContext({ config, database, log: givenLog }: AppOptions): 
   const { db } = database;
   const log = givenLog ?? createLogger(config.logLevel);
   const settings = new SettingsStore(db);
+  void settings.watch(database).catch((error) => log.warn("cannot listen for settings changes; re-reading every 2 s", errorFields(error)));
   const passwords = new PasswordHasher(config.passwordCost);
   const accessTokens = accessTokensFor(config);
   const users = new UserService(db, passwords);

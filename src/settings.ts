@@ -1,7 +1,10 @@
 import { sql } from "drizzle-orm";
 import { t } from "elysia";
 import { TypeCompiler } from "elysia/type-system";
-import type { Db } from "./db/client";
+import type { Database, Db } from "./db/client";
+
+/** The PostgreSQL NOTIFY channel of settings changes, shared by every instance. */
+const SETTINGS_CHANNEL = "authd_settings";
 import { config } from "./db/schema";
 
 /**
@@ -107,10 +110,20 @@ export class SettingsStore {
     return this.reload();
   }
 
+  /**
+   * Every change made by any instance reaches this one at once: each write notifies
+   * SETTINGS_CHANNEL when it commits. The re-read every `maxAgeMs` stays as the fallback.
+   */
+  async watch(database: Pick<Database, "listen">): Promise<void> {
+    await database.listen(SETTINGS_CHANNEL, () => void this.reload().catch(() => {}));
+  }
+
   /** Writes a change, in the caller's transaction if given; `reload()` once it has committed. */
-  async write(changes: Partial<Settings>, updatedBy: number | null, executor: Pick<Db, "insert"> = this.db): Promise<void> {
+  async write(changes: Partial<Settings>, updatedBy: number | null, executor: Pick<Db, "insert" | "execute"> = this.db): Promise<void> {
     const entries = Object.entries(changes);
     if (!entries.length) return;
+    // Delivered to the listening instances when (and only if) the write commits.
+    await executor.execute(sql`select pg_notify(${SETTINGS_CHANNEL}, '')`);
     await executor
       .insert(config)
       .values(entries.map(([key, value]) => ({ key, value, updatedBy })))

@@ -135,6 +135,18 @@ for (const method of ["PUT", "PATCH"]) {
 }
 
 describe("settings are shared through the database", () => {
+  test.skipIf(!process.env.TEST_DATABASE_URL)("PostgreSQL: another instance learns of a change within a second, by LISTEN/NOTIFY, not its cache age", async () => {
+    const { SettingsStore } = await import("../src/settings");
+    const other = new SettingsStore(t.db, 60_000); // without the notification it would wait a minute
+    await other.watch(t.database);
+    expect((await other.current()).password_reset_lifetime).toBe(900);
+    const changedAt = Date.now();
+    await t.request("PATCH", "/api/admin/config/", { token: admin.access_token, body: { password_reset_lifetime: 901 } });
+    while ((await other.current()).password_reset_lifetime !== 901 && Date.now() - changedAt < 1_000) await Bun.sleep(10);
+    expect((await other.current()).password_reset_lifetime).toBe(901);
+    await t.request("PATCH", "/api/admin/config/", { token: admin.access_token, body: { password_reset_lifetime: 900 } });
+  });
+
   test("a second app instance on the same database sees a change within its cache age", async () => {
     const { SettingsStore } = await import("../src/settings");
     const other = new SettingsStore(t.db, 0);

@@ -32,6 +32,11 @@ export interface Database {
   prepareRaw<Values extends Record<string, unknown>, Row = Record<string, unknown>>(
     query: RenderableQuery,
   ): (values: Values) => Promise<Row[]>;
+  /**
+   * Calls `onNotify` on each PostgreSQL NOTIFY on `channel` (postgres.js keeps one connection
+   * listening and subscribes again after a reconnect). Embedded PGlite serves one process: none.
+   */
+  listen(channel: string, onNotify: () => void): Promise<void>;
 }
 
 interface RenderableQuery {
@@ -63,6 +68,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
         const { text, order } = render(query);
         return (values) => client.unsafe(text, order(values) as postgres.ParameterOrJSON<never>[], { prepare: true }) as never;
       },
+      listen: async (channel, onNotify) => {
+        await client.listen(channel, () => onNotify());
+      },
     };
   }
   // PGlite does not create parent directories of its data dir itself.
@@ -76,6 +84,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     db: drizzlePglite(client, { schema }) as unknown as Db,
     kind: "pglite",
     close: () => client.close(),
+    listen: async () => {},
     prepareRaw: (query) => {
       const { text, order } = render(query);
       return async (values) => (await client.query(text, order(values))).rows as never;
