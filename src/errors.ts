@@ -1,5 +1,6 @@
 import { Elysia, ValidationError } from "elysia";
 import { t } from "elysia";
+import { isDatabaseUnavailable } from "./db/client";
 
 /** Every machine-readable error code the API answers with, and its HTTP status. */
 export const errorStatus = {
@@ -137,6 +138,8 @@ export const errorHandler = (log: (message: string, error: unknown) => void) =>
       apiError = validationError(fieldErrorsOf(error as ValidationError));
     else if (code === "PARSE") apiError = new ApiError("validation_error", "Malformed JSON in request body.");
     else if (code === "NOT_FOUND") apiError = new ApiError("not_found", "Not found.");
+    else if (isDatabaseUnavailable(error))
+      apiError = new ApiError("service_unavailable", "The database is unavailable; try again shortly.", undefined, { "retry-after": "1" });
     else {
       log("unhandled error", error);
       apiError = new ApiError("internal_error", "Internal server error.");

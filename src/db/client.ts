@@ -59,7 +59,9 @@ export type DatabaseTarget =
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === "postgres") {
-    const client = postgres(target.url, { max: target.maxConnections ?? 10, onnotice: () => {} });
+    // connect_timeout: while PostgreSQL is away, a request waiting for a connection fails
+    // (503) after a second instead of hanging for postgres.js's default 30.
+    const client = postgres(target.url, { max: target.maxConnections ?? 10, connect_timeout: 1, onnotice: () => {} });
     return {
       db: drizzlePostgres(client, { schema }) as unknown as Db,
       kind: "postgres",
@@ -157,6 +159,37 @@ export async function migrate(db: Db): Promise<number> {
     }
     return applied;
   });
+}
+
+/** Errors that say the database cannot be reached (or is shutting down), not that a query is wrong. */
+const UNAVAILABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECTION_ENDED",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+]);
+
+/** Whether `error` (or what it wraps, as Drizzle does) means "the database is unavailable". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && UNAVAILABLE.has(code)) return true;
+  }
+  return false;
 }
 
 export async function ping(db: Db): Promise<void> {
