@@ -5,7 +5,7 @@ import type { Account } from "../db/schema";
 import { ApiError, errorResponses, validationError } from "../errors";
 import { authGuard, authenticateAccessToken } from "../guard";
 import { decodeUid } from "../mail/outbox";
-import { EmailField, NameField, PasswordField, UsernameField, normalizeEmail } from "../modules/users/model";
+import { EmailField, NameField, PasswordField, UsernameField, normalizeBodyEmail } from "../modules/users/model";
 import { CredentialsBody, RefreshBody, SimpleJwtPair, credentialsAccount, simpleJwtPair } from "./shared";
 
 const TAG = "compat: dj-rest-auth";
@@ -26,11 +26,6 @@ function matchingPasswords(first: string, second: string, secondField: string): 
   if (first !== second) throw validationError({ [secondField]: ["The two password fields didn’t match."] });
   return first;
 }
-
-const normalizeBodyEmail = ({ body }: { body: unknown }) => {
-  const fields = body as { email?: unknown } | undefined;
-  if (typeof fields?.email === "string") fields.email = normalizeEmail(fields.email);
-};
 
 /** Seed 002's dj-rest-auth routes (JWT mode) under /dj-rest-auth/, over authd's services. */
 export const djRestAuthRoutes = (context: AppContext) => {

@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia";
 import { clientInfo } from "../client-info";
 import type { AppContext } from "../context";
 import { errorResponses } from "../errors";
-import { EmailField, PasswordField, UsernameField, normalizeEmail } from "../modules/users/model";
+import { EmailField, PasswordField, UsernameField, normalizeBodyEmail } from "../modules/users/model";
 import { CredentialsBody, RefreshBody, SimpleJwtPair, credentialsAccount, simpleJwtPair } from "./shared";
 
 const TAG = "compat: simplejwt";
@@ -36,9 +36,7 @@ export const simpleJwtRoutes = (context: AppContext) => {
         return { email: user.email, username: user.username };
       },
       {
-        transform: ({ body }) => {
-          if (typeof body?.email === "string") body.email = normalizeEmail(body.email);
-        },
+        transform: normalizeBodyEmail,
         body: t.Object(
           { username: UsernameField, email: EmailField, password: PasswordField },
           { examples: [{ username: "john", email: "john@example.com", password: "a long password" }] },

@@ -1,42 +1,20 @@
 import { Elysia, t } from "elysia";
 import { clientInfo } from "../client-info";
 import type { AppContext } from "../context";
-import type { Account } from "../db/schema";
-import { ApiError, errorResponses } from "../errors";
+import { errorResponses } from "../errors";
 import { authGuard } from "../guard";
+import { userManagement } from "../modules/admin";
 import { AdminModel } from "../modules/admin/model";
 import { swaggerPage } from "../modules/docs";
-import { PublicUser, checkMetadata, normalizeEmail, toPublicUser } from "../modules/users/model";
+import { PublicUser, normalizeBodyEmail, toPublicUser } from "../modules/users/model";
 import { CredentialsBody, RefreshBody, SimpleJwtPair, credentialsAccount, simpleJwtPair } from "./shared";
 
 const TAG = "compat: v1";
 
-function userIdOf(params: { id: string }): number {
-  if (!/^\d{1,10}$/.test(params.id) || Number(params.id) < 1 || Number(params.id) > 2_147_483_647) throw new ApiError("not_found", "Not found.");
-  return Number(params.id);
-}
-
-const normalizeBodyEmail = ({ body }: { body: unknown }) => {
-  const fields = body as { email?: unknown } | undefined;
-  if (typeof fields?.email === "string") fields.email = normalizeEmail(fields.email);
-};
-
 /** Seed 001's /api/v1 routes over authd's services: tokens, account, staff management. */
 export const v1Routes = (context: AppContext) => {
   const { auth, admin, sessions, config } = context;
-  type Hook = { user: Account; request: Request; server: Parameters<typeof clientInfo>[1] };
-  const actorOf = ({ user, request, server }: Hook) => ({ id: user.id, ip: clientInfo(request, server, config.trustProxy).ip });
-  const params = t.Object({ id: t.String() });
-  const update = {
-    role: "superuser",
-    params,
-    transform: (hook: { body: unknown }) => {
-      normalizeBodyEmail(hook);
-      checkMetadata(hook);
-    },
-    body: AdminModel.updateUser,
-    response: { 200: PublicUser, ...errorResponses(400, 401, 403, 404, 409) },
-  } as const;
+  const users = userManagement(context);
 
   return new Elysia({ prefix: "/api/v1", tags: [TAG] })
     .use(authGuard(context))
@@ -93,11 +71,7 @@ export const v1Routes = (context: AppContext) => {
     })
     .post(
       "/account/management/create/",
-      async (hook) => {
-        const user = await admin.createUser(hook.body, actorOf(hook));
-        hook.set.status = 201;
-        return toPublicUser(user);
-      },
+      users.create,
       {
         role: "superuser",
         transform: normalizeBodyEmail,
@@ -106,29 +80,26 @@ export const v1Routes = (context: AppContext) => {
         detail: { summary: "Create a user (v1)", tags: [TAG] },
       },
     )
-    .get("/account/management/:id/", async ({ params }) => toPublicUser(await admin.getUser(userIdOf(params))), {
+    .get("/account/management/:id/", users.read, {
       role: "staff",
-      params,
+      params: AdminModel.userParams,
       response: { 200: PublicUser, ...errorResponses(401, 403, 404) },
       detail: { summary: "One user (v1)", tags: [TAG] },
     })
-    .put("/account/management/:id/update/", async (hook) => toPublicUser(await admin.updateUser(userIdOf(hook.params), hook.body, actorOf(hook))), {
-      ...update,
+    .put("/account/management/:id/update/", users.update, {
+      ...users.updateOptions,
       detail: { summary: "Change a user (v1)", tags: [TAG] },
     })
-    .patch("/account/management/:id/update/", async (hook) => toPublicUser(await admin.updateUser(userIdOf(hook.params), hook.body, actorOf(hook))), {
-      ...update,
+    .patch("/account/management/:id/update/", users.update, {
+      ...users.updateOptions,
       detail: { summary: "Change some of a user (v1)", tags: [TAG] },
     })
     .delete(
       "/account/management/:id/delete/",
-      async (hook) => {
-        await admin.deleteUser(userIdOf(hook.params), actorOf(hook));
-        hook.set.status = 204;
-      },
+      users.remove,
       {
         role: "superuser",
-        params,
+        params: AdminModel.userParams,
         response: errorResponses(401, 403, 404, 409),
         detail: { summary: "Delete a user (v1)", tags: [TAG], responses: { 204: { description: "Deleted." } } },
       },

@@ -4,27 +4,58 @@ import type { AppContext } from "../../context";
 import type { Account } from "../../db/schema";
 import { ApiError, errorResponses, rejectUnknownFields } from "../../errors";
 import { authGuard } from "../../guard";
-import { checkMetadata, normalizeEmail, toPublicUser } from "../users/model";
+import { PublicUser, checkMetadata, normalizeBodyEmail, toPublicUser } from "../users/model";
 import { AdminModel } from "./model";
 
 /** A user id from the path: anything but a positive integer names no user (404). */
-function userIdOf(params: { id: string }): number {
+export function userIdOf(params: { id: string }): number {
   const id = Number(params.id);
   if (!/^\d{1,10}$/.test(params.id) || !Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647)
     throw new ApiError("not_found", "User not found.");
   return id;
 }
 
-const normalizeBodyEmail = ({ body }: { body: unknown }) => {
-  const fields = body as { email?: unknown } | undefined;
-  if (typeof fields?.email === "string") fields.email = normalizeEmail(fields.email);
-};
+type Hook = { user: Account; request: Request; server: Parameters<typeof clientInfo>[1]; set: { status?: unknown } };
+
+/**
+ * The user-management handlers and the change route's schema, shared by /api/admin/users/
+ * and seed 001's /api/v1/account/management/ (src/compat/v1.ts).
+ */
+export function userManagement({ admin, config }: Pick<AppContext, "admin" | "config">) {
+  const actorOf = ({ user, request, server }: Hook) => ({ id: user.id, ip: clientInfo(request, server, config.trustProxy).ip });
+  return {
+    actorOf,
+    create: async (hook: Hook & { body: typeof AdminModel.createUser.static }) => {
+      const user = await admin.createUser(hook.body, actorOf(hook));
+      hook.set.status = 201;
+      return toPublicUser(user);
+    },
+    read: async ({ params }: { params: { id: string } }) => toPublicUser(await admin.getUser(userIdOf(params))),
+    update: async (hook: Hook & { params: { id: string }; body: typeof AdminModel.updateUser.static }) =>
+      toPublicUser(await admin.updateUser(userIdOf(hook.params), hook.body, actorOf(hook))),
+    remove: async (hook: Hook & { params: { id: string } }) => {
+      await admin.deleteUser(userIdOf(hook.params), actorOf(hook));
+      hook.set.status = 204;
+    },
+    /** The options of a change route (PUT/PATCH), minus its docs. */
+    updateOptions: {
+      role: "superuser",
+      params: AdminModel.userParams,
+      transform: (hook: { body: unknown }) => {
+        normalizeBodyEmail(hook);
+        checkMetadata(hook);
+      },
+      body: AdminModel.updateUser,
+      response: { 200: PublicUser, ...errorResponses(400, 401, 403, 404, 409) },
+    } as const,
+  };
+}
 
 /** Staff read, superusers change: runtime settings, users, their sessions, the audit log. */
 export const adminModule = (context: AppContext) => {
-  const { admin, audit, config } = context;
-  type Request = { user: Account; request: globalThis.Request; server: Parameters<typeof clientInfo>[1] };
-  const actorOf = ({ user, request, server }: Request) => ({ id: user.id, ip: clientInfo(request, server, config.trustProxy).ip });
+  const { admin, audit } = context;
+  const users = userManagement(context);
+  const { actorOf } = users;
 
   const settingsChange = {
     role: "superuser",
@@ -37,16 +68,6 @@ export const adminModule = (context: AppContext) => {
     description:
       "Send some of the settings. All or nothing: one unknown key or bad value is a 400 naming it, and nothing is written. Takes effect for the next token issued, on every instance within a few seconds. Audited.",
   };
-  const userUpdate = {
-    role: "superuser",
-    params: AdminModel.userParams,
-    transform: (hook: { body: unknown }) => {
-      normalizeBodyEmail(hook);
-      checkMetadata(hook);
-    },
-    body: AdminModel.updateUser,
-    response: { 200: AdminModel.userList.properties.results.items, ...errorResponses(400, 401, 403, 404, 409) },
-  } as const;
 
   return new Elysia({ prefix: "/api/admin", tags: ["admin"] })
     .use(authGuard(context))
@@ -82,27 +103,23 @@ export const adminModule = (context: AppContext) => {
     )
     .post(
       "/users/",
-      async (hook) => {
-        const user = await admin.createUser(hook.body, actorOf(hook));
-        hook.set.status = 201;
-        return toPublicUser(user);
-      },
+      users.create,
       {
         role: "superuser",
         transform: normalizeBodyEmail,
         body: AdminModel.createUser,
-        response: { 201: AdminModel.userList.properties.results.items, ...errorResponses(400, 401, 403, 409) },
+        response: { 201: PublicUser, ...errorResponses(400, 401, 403, 409) },
         detail: { summary: "Create a user (flags settable)", description: "Password rules as at registration. Audited.", tags: ["admin"] },
       },
     )
-    .get("/users/:id/", async ({ params }) => toPublicUser(await admin.getUser(userIdOf(params))), {
+    .get("/users/:id/", users.read, {
       role: "staff",
       params: AdminModel.userParams,
-      response: { 200: AdminModel.userList.properties.results.items, ...errorResponses(401, 403, 404) },
+      response: { 200: PublicUser, ...errorResponses(401, 403, 404) },
       detail: { summary: "One user", tags: ["admin"] },
     })
-    .patch("/users/:id/", async (hook) => toPublicUser(await admin.updateUser(userIdOf(hook.params), hook.body, actorOf(hook))), {
-      ...userUpdate,
+    .patch("/users/:id/", users.update, {
+      ...users.updateOptions,
       detail: {
         summary: "Change a user: fields, password, flags, email_verified",
         description:
@@ -110,16 +127,13 @@ export const adminModule = (context: AppContext) => {
         tags: ["admin"],
       },
     })
-    .put("/users/:id/", async (hook) => toPublicUser(await admin.updateUser(userIdOf(hook.params), hook.body, actorOf(hook))), {
-      ...userUpdate,
+    .put("/users/:id/", users.update, {
+      ...users.updateOptions,
       detail: { summary: "Change a user (same as PATCH)", tags: ["admin"] },
     })
     .delete(
       "/users/:id/",
-      async (hook) => {
-        await admin.deleteUser(userIdOf(hook.params), actorOf(hook));
-        hook.set.status = 204;
-      },
+      users.remove,
       {
         role: "superuser",
         params: AdminModel.userParams,

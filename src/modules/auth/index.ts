@@ -3,7 +3,7 @@ import { clientInfo } from "../../client-info";
 import type { AppContext } from "../../context";
 import { ApiError, errorResponses, validationError } from "../../errors";
 import { authGuard, authenticateAccessToken } from "../../guard";
-import { PublicUser, normalizeEmail, toPublicUser } from "../users/model";
+import { PublicUser, normalizeBodyEmail, toPublicUser } from "../users/model";
 import { type AccountIdentifier } from "./service";
 import { AuthModel } from "./model";
 
@@ -36,9 +36,7 @@ export const authModule = (context: AppContext) => {
       },
       {
         // Normalised before validation, so " Ada@Example.COM " is accepted as ada@example.com.
-        transform: ({ body }) => {
-          if (typeof body?.email === "string") body.email = normalizeEmail(body.email);
-        },
+        transform: normalizeBodyEmail,
         body: AuthModel.register,
         response: { 201: PublicUser, ...errorResponses(400, 409, 413, 415, 429) },
         detail: {

@@ -3,7 +3,7 @@ import type { AppContext } from "../../context";
 import { clientInfo } from "../../client-info";
 import { errorResponses, validationError } from "../../errors";
 import { authGuard } from "../../guard";
-import { normalizeEmail } from "../users/model";
+import { normalizeBodyEmail } from "../users/model";
 import { PasswordModel } from "./model";
 
 export const passwordModule = (context: AppContext) =>
@@ -34,9 +34,7 @@ export const passwordModule = (context: AppContext) =>
       },
       {
         // Normalised before validation, as registration does.
-        transform: ({ body }) => {
-          if (typeof body?.email === "string") body.email = normalizeEmail(body.email);
-        },
+        transform: normalizeBodyEmail,
         body: PasswordModel.reset,
         response: { 200: PasswordModel.status, ...errorResponses(400, 429) },
         detail: {

@@ -170,3 +170,9 @@ export const toPublicUser = (user: Account): PublicUser => ({
 
 /** The one form of an email that is stored and looked up: trimmed and lower-cased. */
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+/** A transform hook: a body's `email` normalised before validation (" Ada@Example.COM " is fine). */
+export function normalizeBodyEmail({ body }: { body: unknown }) {
+  const fields = body as { email?: unknown } | undefined;
+  if (typeof fields?.email === "string") fields.email = normalizeEmail(fields.email);
+}
