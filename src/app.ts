@@ -29,7 +29,9 @@ import { MailOutbox } from "./mail/outbox";
 import { mailTransport } from "./mail/transport";
 import { OneTimeTokens } from "./one-time-tokens";
 import { RateLimiter } from "./rate-limit";
-import { requestLog } from "./request-log";
+import { Metrics } from "./metrics";
+import { metricsModule } from "./modules/metrics";
+import { observeRequests } from "./observe-requests";
 import { SessionStore } from "./session-store";
 import { SettingsStore } from "./settings";
 import { accessTokensFor } from "./tokens";
@@ -49,7 +51,8 @@ export function createContext({ config, database, log: givenLog }: AppOptions): 
   const log = givenLog ?? createLogger(config.logLevel);
   const settings = new SettingsStore(db);
   void settings.watch(database).catch((error) => log.warn("cannot listen for settings changes; re-reading every 2 s", errorFields(error)));
-  const passwords = new PasswordHasher(config.passwordCost);
+  const metrics = new Metrics(database);
+  const passwords = new PasswordHasher(config.passwordCost, metrics);
   const accessTokens = accessTokensFor(config);
   const users = new UserService(db, passwords);
   const sessions = new SessionStore(database);
@@ -66,6 +69,7 @@ export function createContext({ config, database, log: givenLog }: AppOptions): 
     accessTokens,
     rateLimiter,
     outbox,
+    metrics,
     mailConfigured: config.smtpUrl !== undefined,
     refreshKey: config.jwtSecret,
   });
@@ -73,7 +77,7 @@ export function createContext({ config, database, log: givenLog }: AppOptions): 
   const emailVerification = new EmailVerificationService({ db, users, tokens, outbox, rateLimiter });
   const audit = new AuditLog(db);
   const admin = new AdminService({ db, users, sessions, passwords, settings, audit });
-  return { config, database, log, settings, passwords, accessTokens, users, sessions, outbox, auth, password, emailVerification, audit, admin };
+  return { config, database, log, metrics, settings, passwords, accessTokens, users, sessions, outbox, auth, password, emailVerification, audit, admin };
 }
 
 /** The whole HTTP API over an open, migrated database. */
@@ -84,11 +88,12 @@ export function createApp(options: AppOptions) {
 export function appFor(context: AppContext) {
   return new Elysia()
     .headers(SECURITY_HEADERS)
-    .use(requestLog(context.log, context.config.logLevel))
+    .use(observeRequests(context.metrics, context.log, context.config.logLevel))
     .use(errorHandler((message, error) => context.log.error(message, errorFields(error))))
     .use(httpPolicy(context.config))
     .use(docsModule())
     .use(healthModule(context))
+    .use(metricsModule(context))
     .use(keysModule(context))
     .use(authModule(context))
     .use(meModule(context))

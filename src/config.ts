@@ -32,6 +32,8 @@ const EnvSchema = Type.Object({
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 1048576 }),
   STARTUP_TIMEOUT: Type.Integer({ minimum: 0, maximum: 3600 }),
   SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 0, maximum: 600 }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000 }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -61,6 +63,8 @@ const DEFAULTS: Record<keyof Env, string | undefined> = {
   MAX_BODY_BYTES: "65536",
   STARTUP_TIMEOUT: "60",
   SHUTDOWN_TIMEOUT: "10",
+  METRICS_TOKEN: undefined,
+  DATABASE_POOL_SIZE: "10",
 };
 
 export interface AppConfig {
@@ -94,6 +98,10 @@ export interface AppConfig {
   startupTimeout: number;
   /** Seconds in-flight requests get to finish on SIGTERM/SIGINT. */
   shutdownTimeout: number;
+  /** Connections each instance opens to PostgreSQL at most (instances × this ≤ max_connections). */
+  databasePoolSize: number;
+  /** Bearer token GET /metrics asks for; without one, metrics go to loopback clients only. */
+  metricsToken?: string;
 }
 
 export const COMPAT_ROUTE_SETS = ["simplejwt", "v1", "dj-rest-auth"] as const;
@@ -109,7 +117,7 @@ function compatRouteSets(value: string): CompatRouteSet[] {
 /** A bad environment variable: printed as one line naming it, exit 2. */
 export class ConfigError extends Error {}
 
-const SECRET_VARIABLES = new Set(["JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_PRIVATE_KEY", "DATABASE_URL", "SMTP_URL"]);
+const SECRET_VARIABLES = new Set(["JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_PRIVATE_KEY", "DATABASE_URL", "SMTP_URL", "METRICS_TOKEN"]);
 
 const KEY_TYPES = { EdDSA: ["ed25519", undefined], ES256: ["ec", "prime256v1"] } as const;
 
@@ -191,5 +199,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     maxBodyBytes: env.MAX_BODY_BYTES,
     startupTimeout: env.STARTUP_TIMEOUT,
     shutdownTimeout: env.SHUTDOWN_TIMEOUT,
+    metricsToken: env.METRICS_TOKEN,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
   };
 }

@@ -3,6 +3,7 @@ import type { Database } from "./db/client";
 import type { Logger } from "./logger";
 import type { AuditLog } from "./audit";
 import type { MailOutbox } from "./mail/outbox";
+import type { Metrics } from "./metrics";
 import type { AdminService } from "./modules/admin/service";
 import type { AuthService } from "./modules/auth/service";
 import type { EmailVerificationService } from "./modules/email/service";
@@ -18,6 +19,7 @@ export interface AppContext {
   config: AppConfig;
   database: Database;
   log: Logger;
+  metrics: Metrics;
   settings: SettingsStore;
   passwords: PasswordHasher;
   accessTokens: AccessTokens;

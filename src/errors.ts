@@ -123,8 +123,10 @@ export function errorResponse(error: ApiError): Response {
 }
 
 /** Maps every failure, ours or Elysia's, onto the one error shape; nothing raw leaks out. */
-export const errorHandler = (log: (message: string, error: unknown) => void) =>
-  new Elysia({ name: "error-handler" }).onError({ as: "global" }, ({ code, error, set }) => {
+export const errorHandler = (log: (message: string, error: unknown) => void) => {
+  // An outage fails every request: one line per 5 s says why without flooding the log.
+  let unavailableLoggedAt = 0;
+  return new Elysia({ name: "error-handler" }).onError({ as: "global" }, ({ code, error, set }) => {
     // Security headers set in onRequest live on `set`; carry them over to the error response.
     const headers = Object.fromEntries(
       Object.entries(set.headers).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
@@ -138,9 +140,13 @@ export const errorHandler = (log: (message: string, error: unknown) => void) =>
       apiError = validationError(fieldErrorsOf(error as ValidationError));
     else if (code === "PARSE") apiError = new ApiError("validation_error", "Malformed JSON in request body.");
     else if (code === "NOT_FOUND") apiError = new ApiError("not_found", "Not found.");
-    else if (isDatabaseUnavailable(error))
+    else if (isDatabaseUnavailable(error)) {
       apiError = new ApiError("service_unavailable", "The database is unavailable; try again shortly.", undefined, { "retry-after": "1" });
-    else {
+      if (Date.now() - unavailableLoggedAt > 5_000) {
+        unavailableLoggedAt = Date.now();
+        log("database unavailable: answering 503", error);
+      }
+    } else {
       log("unhandled error", error);
       apiError = new ApiError("internal_error", "Internal server error.");
     }
@@ -151,6 +157,7 @@ export const errorHandler = (log: (message: string, error: unknown) => void) =>
     }
     return response;
   });
+};
 
 /** Documents the error responses a route may give, all in the one shape. */
 export const errorResponses = <const S extends number>(...statuses: S[]) =>

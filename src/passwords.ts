@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { AppConfig } from "./config";
+import type { Metrics } from "./metrics";
 import type { PasswordTask } from "./password-worker";
 
 type Pending = { resolve: (value: never) => void; reject: (error: Error) => void };
@@ -65,14 +66,26 @@ export class PasswordHasher {
   private decoy?: Promise<string>;
   private readonly pool = (sharedPool ??= new PasswordPool(Math.max(1, availableParallelism())));
 
-  constructor(private readonly cost: AppConfig["passwordCost"]) {}
+  constructor(
+    private readonly cost: AppConfig["passwordCost"],
+    private readonly metrics?: Metrics,
+  ) {}
 
   hash(password: string): Promise<string> {
-    return this.pool.run({ kind: "hash", password, ...this.cost });
+    return this.timed("hash", this.pool.run({ kind: "hash", password, ...this.cost }));
   }
 
   verify(password: string, hash: string): Promise<boolean> {
-    return this.pool.run({ kind: "verify", password, hash });
+    return this.timed("verify", this.pool.run({ kind: "verify", password, hash }));
+  }
+
+  private async timed<T>(operation: "hash" | "verify", work: Promise<T>): Promise<T> {
+    const startedAt = performance.now();
+    try {
+      return await work;
+    } finally {
+      this.metrics?.passwordWork(operation, (performance.now() - startedAt) / 1000);
+    }
   }
 
   async verifyDecoy(password: string): Promise<false> {

@@ -93,7 +93,14 @@ export class SettingsStore {
 
   async current(): Promise<Settings> {
     if (this.cached && Date.now() - this.cached.loadedAt < this.maxAgeMs) return this.cached.settings;
-    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    // A failed re-read (the database away) keeps the last settings read: requests then fail or
+    // succeed on their own queries, not on one begun before the database came back.
+    this.loading ??= this.load()
+      .catch((error) => {
+        if (this.cached) return this.cached.settings;
+        throw error;
+      })
+      .finally(() => (this.loading = undefined));
     return this.loading;
   }
 

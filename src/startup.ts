@@ -96,7 +96,7 @@ export async function connectDatabase(config: AppConfig, log: Logger): Promise<D
     }
   }
 
-  const database = await openDatabase({ kind: "postgres", url: config.databaseUrl });
+  const database = await openDatabase({ kind: "postgres", url: config.databaseUrl, maxConnections: config.databasePoolSize });
   const deadline = Date.now() + config.startupTimeout * 1000;
   for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
     try {

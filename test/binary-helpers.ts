@@ -71,6 +71,8 @@ export interface RunningAuthd {
   process: Subprocess<"ignore", "ignore", "pipe">;
   /** Every log line so far, parsed. */
   logs: Array<Record<string, unknown>>;
+  /** Every line of stderr so far, as written (a crash's trace is not JSON). */
+  lines: string[];
   /** Resolves with the exit code. */
   exited: Promise<number>;
   stop(signal?: NodeJS.Signals): Promise<number>;
@@ -118,6 +120,7 @@ export async function startAuthd(bin: string, options: { cwd: string; env: Recor
     base: url.replace("0.0.0.0", "127.0.0.1"),
     process: child,
     logs,
+    lines: rawLines,
     exited,
     async stop(signal = "SIGTERM") {
       child.kill(signal);

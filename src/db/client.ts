@@ -37,6 +37,17 @@ export interface Database {
    * listening and subscribes again after a reconnect). Embedded PGlite serves one process: none.
    */
   listen(channel: string, onNotify: () => void): Promise<void>;
+  /** Connections by state, for the metrics. PGlite is one in-process connection: only `max`. */
+  poolStats(): PoolStats;
+}
+
+export interface PoolStats {
+  max: number;
+  busy?: number;
+  idle?: number;
+  connecting?: number;
+  /** Queries queued for a free connection. */
+  waiting?: number;
 }
 
 interface RenderableQuery {
@@ -59,9 +70,14 @@ export type DatabaseTarget =
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === "postgres") {
-    // connect_timeout: while PostgreSQL is away, a request waiting for a connection fails
-    // (503) after a second instead of hanging for postgres.js's default 30.
-    const client = postgres(target.url, { max: target.maxConnections ?? 10, connect_timeout: 1, onnotice: () => {} });
+    // While PostgreSQL is away, a request needing a connection must fail (503) at once or after
+    // a second, not hang: connect_timeout 1 s instead of 30, and no backoff. postgres.js's own
+    // backoff grows to 20 s over a few failed connects, and a query arriving meanwhile waits it
+    // out before its connection even tries: requests hung 4-17 s and recovery took 8 s.
+    const max = target.maxConnections ?? 10;
+    const client = postgres(target.url, { max, connect_timeout: 1, backoff: () => 0, onnotice: () => {} });
+    // `pool` is added by our patch of postgres.js (src/db/patches).
+    const pool = () => (client as unknown as { pool: Record<"open" | "busy" | "full" | "connecting" | "reserved" | "waiting", number> }).pool;
     return {
       db: drizzlePostgres(client, { schema }) as unknown as Db,
       kind: "postgres",
@@ -72,6 +88,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       },
       listen: async (channel, onNotify) => {
         await client.listen(channel, () => onNotify());
+      },
+      poolStats: () => {
+        const { open, busy, full, connecting, reserved, waiting } = pool();
+        return { max, busy: busy + full + reserved, idle: open, connecting, waiting };
       },
     };
   }
@@ -87,6 +107,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     kind: "pglite",
     close: () => client.close(),
     listen: async () => {},
+    poolStats: () => ({ max: 1 }),
     prepareRaw: (query) => {
       const { text, order } = render(query);
       return async (values) => (await client.query(text, order(values))).rows as never;

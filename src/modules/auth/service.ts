@@ -10,6 +10,7 @@ import type { SettingsStore } from "../../settings";
 import { type AccessTokens, newOpaqueToken, successorOf } from "../../tokens";
 import { assertAcceptablePassword } from "../../password-policy";
 import type { MailOutbox } from "../../mail/outbox";
+import type { LoginOutcome, Metrics } from "../../metrics";
 import type { User } from "../../db/schema";
 import { normalizeEmail } from "../users/model";
 import type { NewUser, UserService } from "../users/service";
@@ -27,6 +28,7 @@ export interface TokenPair {
 }
 
 const invalidCredentials = () => new ApiError("invalid_credentials", "No active account found with the given credentials.");
+const loginOutcomeOf = (error: ApiError): LoginOutcome => (error.code === "rate_limited" ? "rate_limited" : "failed");
 const invalidRefreshToken = () => new ApiError("token_not_valid", "Token is invalid or expired.");
 
 export interface AuthDependencies {
@@ -40,6 +42,7 @@ export interface AuthDependencies {
   settings: SettingsStore;
   accessTokens: AccessTokens;
   rateLimiter: RateLimiter;
+  metrics: Metrics;
   /** Keys the derivation of successor refresh tokens (see `successorOf`). */
   refreshKey: string;
 }
@@ -101,6 +104,17 @@ export class AuthService {
    * inactive account. Failures count per account and IP; past the limit, 429 before any hashing.
    */
   async login(account: AccountIdentifier, password: string, client: ClientInfo): Promise<TokenPair> {
+    try {
+      const pair = await this.checkedLogin(account, password, client);
+      this.deps.metrics.login("ok");
+      return pair;
+    } catch (error) {
+      if (error instanceof ApiError) this.deps.metrics.login(loginOutcomeOf(error));
+      throw error;
+    }
+  }
+
+  private async checkedLogin(account: AccountIdentifier, password: string, client: ClientInfo): Promise<TokenPair> {
     const { passwords, rateLimiter, sessions } = this.deps;
     const byEmail = "email" in account;
     const identifier = byEmail ? normalizeEmail(account.email) : account.username.trim();
@@ -139,6 +153,7 @@ export class AuthService {
       lifetime: settings.refresh_token_lifetime,
       reuseInterval: settings.refresh_reuse_interval,
     });
+    this.deps.metrics.rotation(outcome.kind);
     if (outcome.kind === "reused")
       throw new ApiError("token_reused", "Refresh token was already used; the session has been revoked.");
     if (outcome.kind === "invalid") throw invalidRefreshToken();
