@@ -17,24 +17,31 @@ class PasswordPool {
   private nextId = 0;
   private readonly waitingForDone: Array<() => void> = [];
 
-  constructor(size: number) {
-    for (let index = 0; index < size; index++) {
-      const worker = new Worker(new URL("./password-worker.ts", import.meta.url));
-      worker.onmessage = ({ data }: MessageEvent<{ id: number; result?: unknown; error?: string }>) => {
-        const job = this.pending.get(data.id);
-        if (!job) return;
-        this.pending.delete(data.id);
-        if (--this.busy[job.worker]! === 0) this.workers[job.worker]!.unref();
-        if (data.error !== undefined) job.reject(new Error(data.error));
-        else job.resolve(data.result as never);
-        if (this.pending.size === 0) for (const resolve of this.waitingForDone.splice(0)) resolve();
-      };
-      // Referenced only while it has work: an idle thread must not keep a finished process
-      // alive, and a busy unref()'d Worker makes Bun's event loop busy-poll (a core at 100%).
-      worker.unref();
-      this.workers.push(worker);
-      this.busy.push(0);
-    }
+  constructor(private readonly size: number) {}
+
+  /**
+   * Threads start on first need, one more each time all running ones are busy: each holds a
+   * JavaScript heap of its own, which an idle server (or one that only refreshes and serves
+   * `/api/me/`) should not pay for.
+   */
+  private spawn(): number {
+    const index = this.workers.length;
+    const worker = new Worker(new URL("./password-worker.ts", import.meta.url));
+    worker.onmessage = ({ data }: MessageEvent<{ id: number; result?: unknown; error?: string }>) => {
+      const job = this.pending.get(data.id);
+      if (!job) return;
+      this.pending.delete(data.id);
+      if (--this.busy[job.worker]! === 0) this.workers[job.worker]!.unref();
+      if (data.error !== undefined) job.reject(new Error(data.error));
+      else job.resolve(data.result as never);
+      if (this.pending.size === 0) for (const resolve of this.waitingForDone.splice(0)) resolve();
+    };
+    // Referenced only while it has work: an idle thread must not keep a finished process
+    // alive, and a busy unref()'d Worker makes Bun's event loop busy-poll (a core at 100%).
+    worker.unref();
+    this.workers.push(worker);
+    this.busy.push(0);
+    return index;
   }
 
   /** Resolves once no hash is queued or running. */
@@ -46,6 +53,7 @@ class PasswordPool {
   run<T>(task: PasswordTask): Promise<T> {
     let target = 0;
     for (let index = 1; index < this.workers.length; index++) if (this.busy[index]! < this.busy[target]!) target = index;
+    if (this.workers.length < this.size && (this.workers.length === 0 || this.busy[target]! > 0)) target = this.spawn();
     const id = this.nextId++;
     if (this.busy[target]!++ === 0) this.workers[target]!.ref();
     return new Promise<T>((resolve, reject) => {

@@ -2,12 +2,12 @@ import { mkdirSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
 import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
 import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
 // Not in the package's exports map: imported by path so `bun build --compile` embeds it too.
 import pgTrgmBundlePath from "../../node_modules/@electric-sql/pglite/dist/pg_trgm.tar.gz" with { type: "file" };
+import { PGlite } from "@electric-sql/pglite";
 import { Placeholder, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -115,6 +115,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   };
 }
 
+const EMBEDDED_SHARED_BUFFERS = "16MB";
+
 let compiledRuntime:
   | Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module; pgTrgm: URL }>
   | undefined;
@@ -131,7 +133,14 @@ export async function pgliteOptions() {
     return { pgliteWasmModule, initdbWasmModule, pgTrgm: await readableFile(pgTrgmBundlePath) };
   })();
   const { pgTrgm, ...runtime } = await compiledRuntime;
-  return { ...runtime, fsBundle: Bun.file(pgliteDataPath), extensions: { pg_trgm: pgTrgm } };
+  return {
+    ...runtime,
+    fsBundle: Bun.file(pgliteDataPath),
+    extensions: { pg_trgm: pgTrgm },
+    // PostgreSQL zeroes its whole buffer pool at start, inside the WASM heap: the default 128 MB
+    // was most of an idle embedded authd. The data files stay in the OS page cache anyway.
+    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
+  };
 }
 
 /**
