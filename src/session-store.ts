@@ -1,4 +1,4 @@
-import { type SQL, and, desc, eq, getTableColumns, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { type Placeholder, type SQL, and, desc, eq, getTableColumns, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { deleteInBatches } from "./db/batches";
 import type { Database, Db } from "./db/client";
 import { type Account, refreshTokens, sessions, users } from "./db/schema";
@@ -21,7 +21,7 @@ const sessionOpen = and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`n
 const sessionLive = and(sessionOpen, sql`${users.isActive}`)!;
 
 /** A refresh token that may still be spent: unused and unexpired (its session checked apart). */
-const refreshTokenUnspent = (tokenHash: string) =>
+const refreshTokenUnspent = (tokenHash: string | Placeholder) =>
   and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt), gt(refreshTokens.expiresAt, sql`now()`))!;
 
 const secondsFromNow = (seconds: number | SQL) => sql`now() + make_interval(secs => ${seconds})`;
@@ -68,6 +68,8 @@ export class SessionStore {
   private readonly liveUser: (values: { sessionId: string; userId: number }) => Promise<Record<string, unknown>[]>;
   /** A login's writes (session, first refresh token, last_login) in one prepared statement. */
   private readonly insertSession;
+  /** A rotation's writes (token spent, session extended, successor stored): one raw prepared statement. */
+  private readonly rotateLive: (values: { tokenHash: string; successorHash: string; lifetime: number }) => Promise<Array<{ id: string; user_id: number }>>;
 
   constructor(database: Database) {
     const { db } = database;
@@ -97,6 +99,46 @@ export class SessionStore {
       .values({ sessionId: sql`(select ${session.id} from ${session})`, tokenHash: sql.placeholder("tokenHash"), expiresAt })
       .returning({ sessionId: refreshTokens.sessionId })
       .prepare("start_session");
+
+    // One round trip, one implicit transaction: spend the token only if it is unspent and its
+    // session live, extend that session, store the successor. A concurrent rotation of the
+    // same token waits on its row and then finds it spent: exactly one wins.
+    const spent = db.$with("spent").as(
+      db
+        .update(refreshTokens)
+        .set({ usedAt: sql`now()` })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(and(refreshTokenUnspent(sql.placeholder("tokenHash")), eq(sessions.id, refreshTokens.sessionId), sessionLive))
+        .returning({ sessionId: refreshTokens.sessionId }),
+    );
+    const extended = db.$with("extended").as(
+      db
+        .update(sessions)
+        .set({ lastUsedAt: sql`now()`, expiresAt })
+        .where(and(eq(sessions.id, sql`(select ${spent.sessionId} from ${spent})`), sessionOpen))
+        .returning({ sessionId: sessions.id, userId: sessions.userId }),
+    );
+    const stored = db.$with("stored").as(
+      db
+        .insert(refreshTokens)
+        .select(
+          db
+            .select({
+              id: sql`gen_random_uuid()`.as("id"),
+              sessionId: extended.sessionId,
+              tokenHash: sql`${sql.placeholder("successorHash")}`.as("token_hash"),
+              createdAt: sql`now()`.as("created_at"),
+              expiresAt: sql`${expiresAt}`.as("expires_at"),
+              usedAt: sql`null::timestamptz`.as("used_at"),
+            })
+            .from(extended),
+        )
+        .returning({ sessionId: refreshTokens.sessionId }),
+    );
+    this.rotateLive = database.prepareRaw(
+      db.with(spent, extended, stored).select({ sessionId: extended.sessionId, userId: extended.userId }).from(extended),
+    );
   }
 
   /** Starts a login: its session, its first refresh token, the user's last_login. Returns the session id. */
@@ -118,25 +160,19 @@ export class SessionStore {
    * token); later, it is taken as stolen and its whole session is revoked.
    * Lock order everywhere: refresh-token row, then session row.
    */
-  rotate(presented: string, successor: string, { lifetime, reuseInterval }: RotationPolicy): Promise<RotationOutcome> {
+  async rotate(presented: string, successor: string, policy: RotationPolicy): Promise<RotationOutcome> {
     const tokenHash = hashOpaqueToken(presented);
-    return this.db.transaction(async (tx): Promise<RotationOutcome> => {
-      const [spent] = await tx
-        .update(refreshTokens)
-        .set({ usedAt: sql`now()` })
-        .where(refreshTokenUnspent(tokenHash))
-        .returning({ sessionId: refreshTokens.sessionId });
-      if (spent) {
-        const owner = await this.extendLive(tx, spent.sessionId, lifetime);
-        if (!owner) return { kind: "invalid" };
-        await tx.insert(refreshTokens).values({
-          sessionId: spent.sessionId,
-          tokenHash: hashOpaqueToken(successor),
-          expiresAt: secondsFromNow(lifetime),
-        });
-        return { kind: "rotated", ...owner };
-      }
+    const [rotated] = await this.rotateLive({ tokenHash, successorHash: hashOpaqueToken(successor), lifetime: policy.lifetime });
+    if (rotated) return { kind: "rotated", sessionId: rotated.id, userId: rotated.user_id };
+    return this.rotateSpentOrDead(tokenHash, policy);
+  }
 
+  /**
+   * The rare rest, when the one-statement rotation found nothing to spend: the token is spent
+   * (reuse, or a retry within the reuse interval), or unknown, expired, or of a dead session.
+   */
+  private rotateSpentOrDead(tokenHash: string, { lifetime, reuseInterval }: RotationPolicy): Promise<RotationOutcome> {
+    return this.db.transaction(async (tx): Promise<RotationOutcome> => {
       // clock_timestamp(), not now(): now() is when this transaction began, possibly before
       // the winner's, whose used_at would then look younger than it is.
       const [earlier] = await tx
@@ -151,7 +187,7 @@ export class SessionStore {
         .where(and(eq(refreshTokens.tokenHash, tokenHash), sql`${refreshTokens.usedAt} is not null`));
       if (!earlier) return { kind: "invalid" };
       if (earlier.inGrace) {
-        // The successor was stored by the rotation that spent this token, in its transaction.
+        // The successor was stored by the rotation that spent this token, in its statement.
         const owner = await this.extendLive(tx, earlier.sessionId, lifetime);
         return owner ? { kind: "rotated", ...owner } : { kind: "invalid" };
       }

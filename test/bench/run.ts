@@ -121,27 +121,17 @@ async function snapshot(url: string, token: string) {
   return JSON.stringify({ status: response.status, headers, body: await response.text() });
 }
 
-/**
- * The GET /api/me/ ceiling (ceiling-me.ts) on its own port, over authd's own database. It
- * verifies the very token authd is measured with and must answer byte for byte what
- * /api/me/ answers (but the Date header): the same work for the client, minus authd's own.
- */
-async function startMeCeiling(databaseUrl: string, token: string) {
-  const ceilingPort = port + 1;
-  const child = Bun.spawn(["bun", join(import.meta.dir, "ceiling-me.ts")], {
+/** A ceiling server (a script beside this one) on its own port, over authd's own database. */
+async function startCeiling(script: string, ceilingPort: number, databaseUrl: string, ready: (base: string) => Promise<boolean>) {
+  const child = Bun.spawn(["bun", join(import.meta.dir, script)], {
     env: { ...process.env, PORT: String(ceilingPort), DATABASE_URL: databaseUrl, JWT_SECRET: SECRET },
     stdout: "ignore",
     stderr: "inherit",
   });
   const ceilingBase = `http://127.0.0.1:${ceilingPort}`;
   for (let attempt = 0; attempt < 200; attempt++) {
-    if (await fetch(`${ceilingBase}/`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok, () => false)) break;
+    if (await ready(ceilingBase).catch(() => false)) break;
     await Bun.sleep(25);
-  }
-  const [ours, theirs] = await Promise.all([snapshot(`${base}/api/me/`, token), snapshot(`${ceilingBase}/`, token)]);
-  if (ours !== theirs) {
-    child.kill();
-    throw new Error(`the /api/me/ ceiling answers differently:\n  authd:   ${ours}\n  ceiling: ${theirs}`);
   }
   return {
     base: ceilingBase,
@@ -151,6 +141,70 @@ async function startMeCeiling(databaseUrl: string, token: string) {
       await child.exited;
     },
   };
+}
+
+/**
+ * What a refresh left in the database: the presented token spent, the successor stored in the
+ * same session with the refresh lifetime, the session used now and extended as far.
+ */
+async function rotationEffects(databaseUrl: string, presented: string, successor: string) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const hash = (token: string) => createHash("sha256").update(token).digest("hex");
+  const [row] = await sql`
+    select old.used_at is not null as presented_spent,
+      new.used_at is null as successor_unspent,
+      new.session_id = old.session_id as same_session,
+      round(extract(epoch from new.expires_at - now()) / 60) as successor_minutes_left,
+      round(extract(epoch from s.expires_at - now()) / 60) as session_minutes_left,
+      s.last_used_at > now() - interval '1 minute' as session_used_now,
+      (select count(*) from refresh_tokens where session_id = old.session_id)::int as tokens_in_session
+    from refresh_tokens old join refresh_tokens new on new.token_hash = ${hash(successor)} join sessions s on s.id = old.session_id
+    where old.token_hash = ${hash(presented)}`;
+  await sql.end();
+  return JSON.stringify(row ?? null);
+}
+
+/**
+ * The POST /api/refresh/ ceiling (ceiling-refresh.ts). Before it is measured, one refresh through
+ * each must leave the same rows behind (see `rotationEffects`) and answer the same shape.
+ */
+async function startRefreshCeiling(databaseUrl: string, [forAuthd, forCeiling]: [string, string]) {
+  const ceiling = await startCeiling("ceiling-refresh.ts", port + 2, databaseUrl, async (url) =>
+    (await fetch(url, { method: "POST", body: "{}" })).status === 400,
+  );
+  const refreshAt = async (url: string, token: string) => {
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ refresh_token: token }) });
+    const body = (await response.json()) as Record<string, unknown>;
+    return { status: response.status, keys: Object.keys(body).sort().join(","), successor: body.refresh_token as string };
+  };
+  const ours = await refreshAt(`${base}/api/refresh/`, forAuthd);
+  const theirs = await refreshAt(`${ceiling.base}/`, forCeiling);
+  const [ourRows, theirRows] = await Promise.all([
+    rotationEffects(databaseUrl, forAuthd, ours.successor),
+    rotationEffects(databaseUrl, forCeiling, theirs.successor),
+  ]);
+  if (ours.status !== theirs.status || ours.keys !== theirs.keys || ourRows !== theirRows) {
+    await ceiling.stop();
+    throw new Error(`the refresh ceiling does other work:\n  authd:   ${ours.status} ${ours.keys} ${ourRows}\n  ceiling: ${theirs.status} ${theirs.keys} ${theirRows}`);
+  }
+  return ceiling;
+}
+
+/**
+ * The GET /api/me/ ceiling (ceiling-me.ts) on its own port, over authd's own database. It
+ * verifies the very token authd is measured with and must answer byte for byte what
+ * /api/me/ answers (but the Date header): the same work for the client, minus authd's own.
+ */
+async function startMeCeiling(databaseUrl: string, token: string) {
+  const ceiling = await startCeiling("ceiling-me.ts", port + 1, databaseUrl, async (url) =>
+    (await fetch(`${url}/`, { headers: { authorization: `Bearer ${token}` } })).ok,
+  );
+  const [ours, theirs] = await Promise.all([snapshot(`${base}/api/me/`, token), snapshot(`${ceiling.base}/`, token)]);
+  if (ours !== theirs) {
+    await ceiling.stop();
+    throw new Error(`the /api/me/ ceiling answers differently:\n  authd:   ${ours}\n  ceiling: ${theirs}`);
+  }
+  return ceiling;
 }
 
 async function main() {
@@ -218,10 +272,15 @@ async function main() {
       }
       const file = join(work, `${name}.txt`);
       await Bun.write(file, tokens.join("\n"));
-      return file;
+      return { file, tokens };
     }
-    const warmupPool = await tokenPool(30_000, "refresh-warmup");
-    const refreshPool = await tokenPool(Math.max(60_000, SECONDS * 9_000), "refresh");
+    // Refresh and its ceiling spend disjoint pools, one per wrk run (a run starts at its file's
+    // first token): warm-ups and SLICES slices each, at up to ~6,000 rotations a second.
+    const refreshPools: string[] = [];
+    if (selected("POST /api/refresh/"))
+      for (let index = 0; index < 2 * (SLICES + 1); index++)
+        refreshPools.push((await tokenPool(Math.ceil(Math.max(SLICE_SECONDS, WARMUP_SECONDS) * 6_000), `refresh-${index}`)).file);
+    const ceilingCheckTokens = (await tokenPool(2, "refresh-check")).tokens as [string, string];
     // Profiles to search: 100k usernames like "Member 4711 3f9a0c", inserted as rows (no hashing).
     await sql`insert into users (email, password_hash, username)
       select 'member' || g || '@example.com', 'not-a-hash', 'Member ' || g || ' ' || substr(md5(g::text), 1, 6)
@@ -296,11 +355,19 @@ async function main() {
       "ceiling: GET /api/me/",
       (seconds) => sampled(meCeiling.process.pid, () => wrk(`${meCeiling.base}/`, "me", [meToken], { seconds })),
     );
-    await scenario(
-      "POST /api/refresh/",
-      () => wrk(`${base}/api/refresh/`, "refresh", [refreshPool, "2"]),
-      () => wrk(`${base}/api/refresh/`, "refresh", [warmupPool, "2"], { seconds: WARMUP_SECONDS }),
-    );
+    if (selected("POST /api/refresh/")) {
+      const refreshCeiling = await startRefreshCeiling(database.url, ceilingCheckTokens);
+      try {
+        await alternately(
+          "POST /api/refresh/",
+          (seconds) => sampled(server!.pid, () => wrk(`${base}/api/refresh/`, "refresh", [refreshPools.shift()!, "2"], { seconds })),
+          "ceiling: POST /api/refresh/",
+          (seconds) => sampled(refreshCeiling.process.pid, () => wrk(`${refreshCeiling.base}/`, "refresh", [refreshPools.shift()!, "2"], { seconds })),
+        );
+      } finally {
+        await refreshCeiling.stop();
+      }
+    }
     await alternately(
       "POST /api/login/",
       async (seconds) => {
@@ -347,6 +414,7 @@ function report(results: Record<string, any>) {
   const hashCeiling = results[HASH_CEILING]?.rps as number | undefined;
   const ceilingOf: Record<string, number | undefined> = {
     "GET /api/me/": meCeiling,
+    "POST /api/refresh/": results["ceiling: POST /api/refresh/"]?.rps as number | undefined,
     "POST /api/login/": hashCeiling,
     "POST /api/register/": hashCeiling,
     "POST /api/login/ (beside the GET /api/me/ above)": hashCeiling,
