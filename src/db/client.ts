@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -100,7 +100,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   const client = await PGlite.create({
     dataDir: target.dataDir,
     loadDataDir: target.loadDataDir,
-    ...(await pgliteOptions()),
+    ...(await pgliteOptions({ initdb: !target.loadDataDir && !(target.dataDir && existsSync(join(target.dataDir, "PG_VERSION"))) })),
   });
   return {
     db: drizzlePglite(client, { schema }) as unknown as Db,
@@ -115,26 +115,32 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   };
 }
 
-const EMBEDDED_SHARED_BUFFERS = "16MB";
+const EMBEDDED_SHARED_BUFFERS = "8MB";
 
-let compiledRuntime:
-  | Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module; pgTrgm: URL }>
-  | undefined;
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+/** A WASM file compiled once per process. */
+const compiledOnce = (path: string) => {
+  let module = compiled.get(path);
+  if (!module) compiled.set(path, (module = Bun.file(path).arrayBuffer().then((bytes) => WebAssembly.compile(bytes))));
+  return module;
+};
+let pgTrgmBundle: Promise<URL> | undefined;
 
 /**
  * PGlite's wasm, file-system bundle and the pg_trgm extension, imported as files so
  * `bun build --compile` embeds them (PGlite's own lookup by URL fails inside a binary).
  * Compiled once per process. Every PGlite authd opens, tests' included, is made with these.
+ * initdb's module only for a database that does not exist yet: compiled, it costs memory for good.
  */
-export async function pgliteOptions() {
-  compiledRuntime ??= (async () => {
-    const compile = async (path: string) => WebAssembly.compile(await Bun.file(path).arrayBuffer());
-    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([compile(pgliteWasmPath), compile(initdbWasmPath)]);
-    return { pgliteWasmModule, initdbWasmModule, pgTrgm: await readableFile(pgTrgmBundlePath) };
-  })();
-  const { pgTrgm, ...runtime } = await compiledRuntime;
+export async function pgliteOptions({ initdb = true }: { initdb?: boolean } = {}) {
+  const [pgliteWasmModule, initdbWasmModule, pgTrgm] = await Promise.all([
+    compiledOnce(pgliteWasmPath),
+    initdb ? compiledOnce(initdbWasmPath) : undefined,
+    (pgTrgmBundle ??= readableFile(pgTrgmBundlePath)),
+  ]);
   return {
-    ...runtime,
+    pgliteWasmModule,
+    initdbWasmModule,
     fsBundle: Bun.file(pgliteDataPath),
     extensions: { pg_trgm: pgTrgm },
     // PostgreSQL zeroes its whole buffer pool at start, inside the WASM heap: the default 128 MB
