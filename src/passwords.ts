@@ -3,45 +3,61 @@ import type { AppConfig } from "./config";
 import type { Metrics } from "./metrics";
 import type { PasswordTask } from "./password-worker";
 
-type Pending = { resolve: (value: never) => void; reject: (error: Error) => void };
+interface Thread {
+  worker: Worker;
+  /** Jobs posted and not yet answered. */
+  busy: number;
+  retireTimer?: ReturnType<typeof setTimeout>;
+}
+
+type Pending = { resolve: (value: never) => void; reject: (error: Error) => void; thread: Thread };
+
+/** A thread idle this long is ended; the next hash starts one again (~20 ms). */
+const RETIRE_AFTER_MS = 30_000;
 
 /**
  * argon2id (Bun.password) on a pool of low-priority worker threads, one per core, never on the
  * event loop. Bun's own async hashing runs at normal priority on its thread pool, and a flood
  * of logins then starved every other request (GET /api/me/ p99 250 ms).
+ *
+ * Threads start on first need, one more each time all running ones are busy, and end after
+ * RETIRE_AFTER_MS without work: each holds a JavaScript heap of its own (~10 MiB), which an
+ * idle server, or one that mostly refreshes and serves `/api/me/`, should not pay for.
  */
 class PasswordPool {
-  private readonly workers: Worker[] = [];
-  private readonly busy: number[] = [];
-  private readonly pending = new Map<number, Pending & { worker: number }>();
+  private readonly threads: Thread[] = [];
+  private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private readonly waitingForDone: Array<() => void> = [];
 
   constructor(private readonly size: number) {}
 
-  /**
-   * Threads start on first need, one more each time all running ones are busy: each holds a
-   * JavaScript heap of its own, which an idle server (or one that only refreshes and serves
-   * `/api/me/`) should not pay for.
-   */
-  private spawn(): number {
-    const index = this.workers.length;
-    const worker = new Worker(new URL("./password-worker.ts", import.meta.url));
-    worker.onmessage = ({ data }: MessageEvent<{ id: number; result?: unknown; error?: string }>) => {
+  private spawn(): Thread {
+    const thread: Thread = { worker: new Worker(new URL("./password-worker.ts", import.meta.url)), busy: 0 };
+    thread.worker.onmessage = ({ data }: MessageEvent<{ id: number; result?: unknown; error?: string }>) => {
       const job = this.pending.get(data.id);
       if (!job) return;
       this.pending.delete(data.id);
-      if (--this.busy[job.worker]! === 0) this.workers[job.worker]!.unref();
+      if (--job.thread.busy === 0) {
+        job.thread.worker.unref();
+        job.thread.retireTimer = setTimeout(() => this.retire(job.thread), RETIRE_AFTER_MS);
+        job.thread.retireTimer.unref();
+      }
       if (data.error !== undefined) job.reject(new Error(data.error));
       else job.resolve(data.result as never);
       if (this.pending.size === 0) for (const resolve of this.waitingForDone.splice(0)) resolve();
     };
     // Referenced only while it has work: an idle thread must not keep a finished process
     // alive, and a busy unref()'d Worker makes Bun's event loop busy-poll (a core at 100%).
-    worker.unref();
-    this.workers.push(worker);
-    this.busy.push(0);
-    return index;
+    thread.worker.unref();
+    this.threads.push(thread);
+    return thread;
+  }
+
+  private retire(thread: Thread): void {
+    if (thread.busy > 0) return;
+    this.threads.splice(this.threads.indexOf(thread), 1);
+    thread.worker.terminate();
   }
 
   /** Resolves once no hash is queued or running. */
@@ -51,14 +67,16 @@ class PasswordPool {
   }
 
   run<T>(task: PasswordTask): Promise<T> {
-    let target = 0;
-    for (let index = 1; index < this.workers.length; index++) if (this.busy[index]! < this.busy[target]!) target = index;
-    if (this.workers.length < this.size && (this.workers.length === 0 || this.busy[target]! > 0)) target = this.spawn();
+    let target = this.threads[0];
+    for (const thread of this.threads) if (thread.busy < target!.busy) target = thread;
+    if (!target || (target.busy > 0 && this.threads.length < this.size)) target = this.spawn();
+    clearTimeout(target.retireTimer);
+    if (target.busy++ === 0) target.worker.ref();
     const id = this.nextId++;
-    if (this.busy[target]!++ === 0) this.workers[target]!.ref();
+    const thread = target;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: never) => void, reject, worker: target });
-      this.workers[target]!.postMessage({ ...task, id });
+      this.pending.set(id, { resolve: resolve as (value: never) => void, reject, thread });
+      thread.worker.postMessage({ ...task, id });
     });
   }
 }

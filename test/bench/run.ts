@@ -55,6 +55,56 @@ async function waitFor(url: string) {
   throw new Error(`${url} did not answer`);
 }
 
+/** A process's resident memory now, in MiB. */
+const rssMiB = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
+
+const FOOTPRINT = "idle RSS";
+/** Idle and peak resident memory by mode and moment, in MiB (the README's footprint table). */
+const footprint: Record<string, number> = {};
+
+/**
+ * Embedded mode as a new user meets it: the binary in an empty directory, started (initdb),
+ * restarted, then some load (logins, GET /api/me/, refreshes) and 30 s of idling.
+ */
+async function embeddedFootprint(binary: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), "authd-bench-embedded-"));
+  const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port + 3), HOST: "127.0.0.1", LOG_LEVEL: "warn" };
+  const embeddedBase = `http://127.0.0.1:${port + 3}`;
+  const start = async () => {
+    const child = Bun.spawn([binary, "serve"], { cwd: dataDir, env, stdout: "ignore", stderr: "inherit" });
+    await waitFor(`${embeddedBase}/healthz`);
+    await Bun.sleep(3_000);
+    return child;
+  };
+  let child = await start();
+  footprint["embedded, idle after the first start (initdb)"] = rssMiB(child.pid);
+  child.kill("SIGTERM");
+  await child.exited;
+  child = await start();
+  footprint["embedded, idle after a restart"] = rssMiB(child.pid);
+  try {
+    const stopSampling = rssSampler(child.pid);
+    const json = { "content-type": "application/json" };
+    await fetch(`${embeddedBase}/api/register/`, { method: "POST", headers: json, body: JSON.stringify({ email: "footprint@example.com", password: PASSWORD }) });
+    const logins = await Promise.all(
+      Array.from({ length: 16 }, () =>
+        fetch(`${embeddedBase}/api/login/`, { method: "POST", headers: json, body: JSON.stringify({ email: "footprint@example.com", password: PASSWORD }) }).then(
+          (response) => response.json() as Promise<{ access_token: string; refresh_token: string }>,
+        ),
+      ),
+    );
+    await wrk(`${embeddedBase}/api/me/`, "me", [logins[0]!.access_token], { seconds: 10 });
+    for (const { refresh_token } of logins)
+      await fetch(`${embeddedBase}/api/refresh/`, { method: "POST", headers: json, body: JSON.stringify({ refresh_token }) });
+    footprint["embedded, peak under that load"] = stopSampling();
+    await Bun.sleep(30_000);
+    footprint["embedded, idle 30 s after the load"] = rssMiB(child.pid);
+  } finally {
+    child.kill("SIGTERM");
+    await child.exited;
+  }
+}
+
 /** Samples a process's resident memory every 100 ms; `stop()` gives the peak in MiB. */
 function rssSampler(pid: number) {
   let peak = 0;
@@ -230,6 +280,9 @@ async function main() {
     await run([binary, "createsuperuser", "--email", "admin@example.com", "--password", PASSWORD], { env, cwd: work });
     server = Bun.spawn([binary, "serve"], { cwd: work, env: { ...process.env, ...env }, stdout: "ignore", stderr: "inherit" });
     await waitFor(`${base}/healthz`);
+    await Bun.sleep(3_000);
+    footprint["PostgreSQL mode, idle after start"] = rssMiB(server.pid);
+    const wholeRun = rssSampler(server.pid);
     const post = (path: string, body: unknown, token?: string, method = "POST") =>
       fetch(`${base}${path}`, {
         method,
@@ -394,12 +447,20 @@ async function main() {
       results["POST /api/login/ (beside the GET /api/me/ above)"] = loginResult;
       return me;
     });
+    footprint["PostgreSQL mode, peak over the run"] = wholeRun();
+    if (selected(FOOTPRINT)) {
+      log(`${FOOTPRINT}: 30 s idle, then embedded mode`);
+      await Bun.sleep(30_000);
+      footprint["PostgreSQL mode, idle 30 s after the load"] = rssMiB(server.pid);
+    }
   } finally {
     server?.kill("SIGTERM");
     await server?.exited;
     await ceiling?.stop();
     await database.drop();
   }
+
+  if (selected(FOOTPRINT)) await embeddedFootprint(binary);
 
   // Register's ceiling too: hashing costs what verifying does.
   if (!results[HASH_CEILING] && (selected("POST /api/register/") || selected(ME_DURING_LOGINS))) {
@@ -439,12 +500,14 @@ function report(results: Record<string, any>) {
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Bun ${Bun.version}`;
   const out = process.env.BENCH_OUT ?? join(ROOT, "dist/bench.json");
-  Bun.write(out, JSON.stringify({ machine, seconds: SECONDS, date: new Date().toISOString(), results }, null, 2));
+  Bun.write(out, JSON.stringify({ machine, seconds: SECONDS, date: new Date().toISOString(), results, footprint }, null, 2));
   console.log(
     `\n${machine}; ${SECONDS} s per scenario after a ${WARMUP_SECONDS} s warm-up (with a ceiling: ${SLICES} slices of ${SLICE_SECONDS} s, ` +
       `interleaved with the ceiling's); wrk -t2 -c64 (login, register: -c16)\n`,
   );
   console.log(lines.join("\n"));
+  console.log(`\n| ${FOOTPRINT} (VmRSS) | MiB |\n|---|---:|`);
+  for (const [moment, mib] of Object.entries(footprint)) console.log(`| ${moment} | ${mib.toFixed(0)} |`);
   console.log(`\nJSON: ${out}`);
 }
 
