@@ -223,9 +223,7 @@ describe.skipIf(!available)("PostgreSQL stopped for 5 s under load", () => {
     expect((await fetch(`${authd.base}/healthz`)).status).toBe(200);
 
     expect(readyAt).toBeLessThan(Number.POSITIVE_INFINITY);
-    // A connection that PostgreSQL refused while shutting down can, rarely (~1 run in 15), still
-    // fail one request in the second after it is back: "afterwards" starts 2 s after ready.
-    const afterRecovery = calls.filter((entry) => entry.startedAt > readyAt + 2_000);
+    const afterRecovery = calls.filter((entry) => entry.startedAt > readyAt);
     expect(afterRecovery.length).toBeGreaterThan(10);
     const failedAfter = afterRecovery.filter((entry) => entry.status >= 300);
     expect(failedAfter, "after recovery").toEqual([]);
@@ -236,8 +234,7 @@ describe.skipIf(!available)("PostgreSQL stopped for 5 s under load", () => {
       `outage: ${duringOutage.length} requests answered 503 (slowest ${Math.round(slowest)} ms, ` +
         `503 phase ${Math.round(unavailable.at(-1)!.startedAt - unavailable[0]!.startedAt)} ms); ` +
         `ready ${Math.round(readyAt - startedAt)} ms after PostgreSQL accepted connections again; ` +
-        `${calls.filter((entry) => entry.startedAt > readyAt && entry.startedAt <= readyAt + 2_000 && entry.status >= 300).length} ` +
-        `non-2xx in the 2 s after; ${calls.length} requests in all, ${successors.size} rotations`,
+        `${calls.length} requests in all, ${successors.size} rotations`,
     );
 
     // Nothing spent twice: each presented token got one successor. Nothing answered lost: every
