@@ -77,4 +77,5 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   // Starting leaves garbage no allocation will soon collect: the migration run and, on a first
   // start in embedded mode, initdb's whole PGlite instance (hundreds of MiB of WASM memory).
   Bun.gc(true);
+  (Bun as unknown as { shrink?: () => void }).shrink?.();
 }

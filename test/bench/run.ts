@@ -262,7 +262,7 @@ async function main() {
   let binary = process.env.AUTHD_BINARY;
   if (!binary) {
     log("building the binary");
-    await run(["bun", "run", "build"]);
+    await run(["bun", "run", "build"], { env: { BUILD_DATABASE_URL: SERVER_URL } });
     binary = join(ROOT, "dist/authd");
   }
   let ceiling: Awaited<ReturnType<typeof startMeCeiling>> | undefined;
