@@ -70,7 +70,11 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Requests answered since start (for the idle check in server.ts). */
+  answered = 0;
+
   request(method: string, route: string, status: number, seconds: number): void {
+    this.answered++;
     const key = `${method} ${status} ${route}`;
     let series = this.bound.get(key);
     if (!series) {

@@ -13,7 +13,7 @@ interface Thread {
 type Pending = { resolve: (value: never) => void; reject: (error: Error) => void; thread: Thread };
 
 /** A thread idle this long is ended; the next hash starts one again (~20 ms). */
-const RETIRE_AFTER_MS = 30_000;
+const RETIRE_AFTER_MS = 15_000;
 
 /**
  * argon2id (Bun.password) on a pool of low-priority worker threads, one per core, never on the

@@ -51,6 +51,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
     stopping = true;
     log.info("shutting down", { signal, in_flight: server.pendingRequests });
     stopMaintenance();
+    stopIdleCompaction();
     stopControlSocket();
     // Bun stops counting a request whose client hung up, but its handler runs on, mostly
     // waiting for a password hash: wait for those too, then let them reach the database.
@@ -76,6 +77,36 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   log.info("listening", { url: `http://${config.host}:${server.port}`, database: database.kind });
   // Starting leaves garbage no allocation will soon collect: the migration run and, on a first
   // start in embedded mode, initdb's whole PGlite instance (hundreds of MiB of WASM memory).
+  compactMemory();
+  const stopIdleCompaction = compactWhenIdle(() => context.metrics.answered);
+}
+
+/** A full collection, then the heap's free pages handed back to the system. */
+function compactMemory(): void {
   Bun.gc(true);
   (Bun as unknown as { shrink?: () => void }).shrink?.();
+}
+
+const IDLE_CHECK_MS = 5_000;
+/** Fewer requests than this in a check's 5 s is quiet (a load balancer's health checks are). */
+const QUIET_REQUESTS = 20;
+
+/**
+ * Once the server has been quiet for two checks in a row (5-10 s), compacts its memory, twice per
+ * quiet spell: a burst of traffic leaves garbage that nothing would collect before the next
+ * burst, and on a small VPS that is memory other programs could use.
+ */
+function compactWhenIdle(answered: () => number): () => void {
+  let seen = answered();
+  let quietChecks = 0;
+  const timer = setInterval(() => {
+    const now = answered();
+    quietChecks = now - seen < QUIET_REQUESTS ? quietChecks + 1 : 0;
+    seen = now;
+    // Once quiet, and again once idle password threads (ended after 15 s) are gone; after
+    // that, only a busy check re-arms it.
+    if (quietChecks === 2 || quietChecks === 5) compactMemory();
+  }, IDLE_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
