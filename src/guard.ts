@@ -5,7 +5,8 @@ import { ApiError } from "./errors";
 
 export type Role = "staff" | "superuser";
 
-const bearerToken = (authorization: string | null) => authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+/** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
+export const bearerToken = (authorization: string | null) => authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
 
 const hasRole = (user: Account, role: Role) => user.isSuperuser || (role === "staff" && user.isStaff);
 

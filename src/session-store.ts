@@ -133,8 +133,7 @@ export class SessionStore {
               usedAt: sql`null::timestamptz`.as("used_at"),
             })
             .from(extended),
-        )
-        .returning({ sessionId: refreshTokens.sessionId }),
+        ),
     );
     this.rotateLive = database.prepareRaw(
       db.with(spent, extended, stored).select({ sessionId: extended.sessionId, userId: extended.userId }).from(extended),

@@ -1,18 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { createServer } from "node:net";
 import { appOn, setupApp } from "./helpers";
 import { openDatabase } from "../src/db/client";
+import { freePort } from "./pg-cluster";
 
 // A database that is not there: a port nothing listens on. (Stopping and restarting a real
 // PostgreSQL under load is issue 15's fault test.)
 const t = await setupApp();
 const { access_token } = await t.account();
-const port = await new Promise<number>((resolve) => {
-  const probe = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = probe.address() as { port: number };
-    probe.close(() => resolve(port));
-  });
-});
+const port = await freePort();
 const gone = await openDatabase({ kind: "postgres", url: `postgres://authd@127.0.0.1:${port}/authd`, maxConnections: 2 });
 afterAll(() => gone.close());
 const down = appOn(gone);

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../../context";
 import { ApiError, errorResponses } from "../../errors";
+import { bearerToken } from "../../guard";
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest();
@@ -12,7 +13,7 @@ const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).dig
  */
 function assertMayRead(request: Request, address: string | undefined, token: string | undefined): void {
   if (token !== undefined) {
-    const presented = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1] ?? "";
+    const presented = bearerToken(request.headers.get("authorization")) ?? "";
     if (!timingSafeEqual(sha256(presented), sha256(token)))
       throw new ApiError("not_authenticated", "Metrics need Authorization: Bearer <METRICS_TOKEN>.", undefined, {
         "www-authenticate": "Bearer",
