@@ -21,7 +21,6 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   if (applied) log.info("migrations applied", { count: applied });
   const jwtSecret = config.jwtSecret ?? embeddedSecret(config.dataDir);
   const context = createContext({ config: { ...config, jwtSecret }, database, log });
-  context.metrics.collectProcessMetrics();
   const app = appFor(context);
   try {
     app.listen({

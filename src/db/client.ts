@@ -7,12 +7,10 @@ import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file
 import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
 // Not in the package's exports map: imported by path so `bun build --compile` embeds it too.
 import pgTrgmBundlePath from "../../node_modules/@electric-sql/pglite/dist/pg_trgm.tar.gz" with { type: "file" };
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { Placeholder, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { bundledMigrations } from "./bundled-migrations" with { type: "macro" };
 import * as schema from "./schema";
 
@@ -68,6 +66,9 @@ export type DatabaseTarget =
   | { kind: "postgres"; url: string; maxConnections?: number }
   | { kind: "pglite"; dataDir?: string; loadDataDir?: Blob | File };
 
+// Each driver is imported when a database of its kind opens (the binary is built with code
+// splitting): PostgreSQL mode never loads PGlite, embedded mode never loads postgres.js, and
+// neither pays the idle memory of the other's code and the Node modules it pulls in.
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === "postgres") {
     // While PostgreSQL is away, a request needing a connection must fail (503) at once or after
@@ -75,6 +76,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     // backoff grows to 20 s over a few failed connects, and a query arriving meanwhile waits it
     // out before its connection even tries: requests hung 4-17 s and recovery took 8 s.
     const max = target.maxConnections ?? 10;
+    const [{ default: postgres }, { drizzle: drizzlePostgres }] = await Promise.all([
+      import("postgres"),
+      import("drizzle-orm/postgres-js"),
+    ]);
     const client = postgres(target.url, { max, connect_timeout: 1, backoff: () => 0, onnotice: () => {} });
     // `pool` is added by our patch of postgres.js (src/db/patches).
     const pool = () => (client as unknown as { pool: Record<"open" | "busy" | "full" | "connecting" | "reserved" | "waiting", number> }).pool;
@@ -97,6 +102,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   }
   // PGlite does not create parent directories of its data dir itself.
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("drizzle-orm/pglite"),
+  ]);
   const client = await PGlite.create({
     dataDir: target.dataDir,
     loadDataDir: target.loadDataDir,
@@ -133,7 +142,8 @@ let pgTrgmBundle: Promise<URL> | undefined;
  * initdb's module only for a database that does not exist yet: compiled, it costs memory for good.
  */
 export async function pgliteOptions({ initdb = true }: { initdb?: boolean } = {}) {
-  const [pgliteWasmModule, initdbWasmModule, pgTrgm] = await Promise.all([
+  const [{ PGlite }, pgliteWasmModule, initdbWasmModule, pgTrgm] = await Promise.all([
+    import("@electric-sql/pglite"),
     compiledOnce(pgliteWasmPath),
     initdb ? compiledOnce(initdbWasmPath) : undefined,
     (pgTrgmBundle ??= readableFile(pgTrgmBundlePath)),

@@ -1,4 +1,4 @@
-import nodemailer from "nodemailer";
+import type nodemailer from "nodemailer";
 import type { AppConfig } from "../config";
 import type { Logger } from "../logger";
 import type { MailKind } from "./templates";
@@ -26,14 +26,18 @@ export function mailTransport(config: Pick<AppConfig, "smtpUrl" | "mailFrom">, l
       log.debug("mail link", { kind, to, link });
     };
   }
-  // An unreachable server must fail an attempt in seconds (the outbox retries), not minutes.
-  const transporter = nodemailer.createTransport({
-    url: config.smtpUrl,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  } as Parameters<typeof nodemailer.createTransport>[0]);
+  // Imported only here: nodemailer loads node:http, node:https, node:zlib and more, memory a
+  // server without SMTP_URL should not hold. An unreachable server must fail an attempt in
+  // seconds (the outbox retries), not minutes.
+  const transporter = import("nodemailer").then(({ default: nodemailer }) =>
+    nodemailer.createTransport({
+      url: config.smtpUrl,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    } as Parameters<typeof nodemailer.createTransport>[0]),
+  );
   return async ({ to, subject, text, html }) => {
-    await transporter.sendMail({ from: config.mailFrom, to, subject, text, html });
+    await (await transporter).sendMail({ from: config.mailFrom, to, subject, text, html });
   };
 }
