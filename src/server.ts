@@ -5,7 +5,7 @@ import type { Logger } from "./logger";
 import { serveControlSocket } from "./control-socket";
 import { scheduleMaintenance } from "./maintenance";
 import { passwordWorkDone } from "./passwords";
-import { StartupError, connectDatabase, embeddedSecret } from "./startup";
+import { StartupError, connectDatabase, createEmbeddedDatabase, embeddedSecret } from "./startup";
 
 /**
  * Bun's own limit answers 413 with an empty body, so it is set out of reach: the app refuses a
@@ -16,6 +16,7 @@ const BUN_MAX_BODY_BYTES = 2 ** 31 - 1;
 
 /** `authd serve`: migrate, listen, and on SIGTERM/SIGINT finish in-flight requests and exit 0. */
 export async function serve(config: AppConfig, log: Logger): Promise<void> {
+  if (!config.databaseUrl) await createEmbeddedDatabase(config, log);
   const database = await connectDatabase(config, log);
   const applied = await migrate(database.db);
   if (applied) log.info("migrations applied", { count: applied });
@@ -74,8 +75,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   log.info("listening", { url: `http://${config.host}:${server.port}`, database: database.kind });
-  // Starting leaves garbage no allocation will soon collect: the migration run and, on a first
-  // start in embedded mode, initdb's whole PGlite instance (hundreds of MiB of WASM memory).
+  // Starting leaves garbage no allocation will soon collect: the migration run.
   compactMemory();
   const stopIdleCompaction = compactWhenIdle(() => context.metrics.answered);
 }

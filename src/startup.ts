@@ -74,6 +74,29 @@ const reasonOf = (error: unknown) => {
   return [code, message].filter(Boolean).join(": ") || String(cause);
 };
 
+/** How to run this authd again: the binary itself, or bun with src/main.ts when run from source. */
+const selfCommand = () => (Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, join(import.meta.dir, "main.ts")]);
+
+/**
+ * Embedded mode's first start: `authd migrate` in a child process creates the database
+ * (initdb) and applies the migrations, then exits. The server then opens it as on any later
+ * start. Done in this process, initdb left ~25 MiB behind for good: WebAssembly memory that,
+ * once grown, is never handed back.
+ */
+export async function createEmbeddedDatabase(config: AppConfig, log: Logger): Promise<void> {
+  if (existsSync(join(dataDirLayout(config.dataDir).pgdata, "PG_VERSION"))) return;
+  const env: Record<string, string | undefined> = { ...process.env, DATA_DIR: config.dataDir, LOG_LEVEL: config.logLevel };
+  delete env.DATABASE_URL;
+  const child = Bun.spawn([...selfCommand(), "migrate"], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  // Its log lines pass through; its one-line failure becomes this process's.
+  const lines = stderr.split("\n").filter(Boolean);
+  const failure = lines.findLast((line) => line.startsWith("authd: "));
+  for (const line of lines) if (line !== failure) process.stderr.write(`${line}\n`);
+  if (exitCode !== 0) throw new StartupError(failure?.slice("authd: ".length) ?? `authd migrate exited with ${exitCode}`);
+  log.info("embedded database created", { data_dir: config.dataDir, migrations: Number(stdout.match(/Applied (\d+)/)?.[1] ?? 0) });
+}
+
 /**
  * Opens the configured database: PostgreSQL (retrying with backoff for STARTUP_TIMEOUT
  * seconds while it is unreachable) or PGlite in DATA_DIR under a lock.

@@ -120,6 +120,21 @@ describe(`the binary alone in an empty directory (${mode})`, () => {
   });
 
   if (!serverUrl) {
+    test("a first start with no database yet creates it (initdb and migrations in a child process), then serves", async () => {
+      const fresh = await lonelyBinary();
+      const server = await startAuthd(fresh.bin, { cwd: fresh.dir, env });
+      try {
+        const created = server.logs.filter((line) => line.message === "embedded database created");
+        expect(created).toEqual([expect.objectContaining({ data_dir: "./authd-data", migrations: journal.entries.length })]);
+        expect(server.logs.some((line) => line.message === "migrations applied")).toBe(false);
+        expect((await fetch(`${server.base}/readyz`)).status).toBe(200);
+        expect((await jsonRequest(server.base, "POST", "/api/register/", user)).status).toBe(201);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+      expect(await Bun.file(join(fresh.dir, "authd-data", "pgdata", "PG_VERSION")).exists()).toBe(true);
+    });
+
     test("keeps its data in ./authd-data and the generated secret private", async () => {
       const stat = await Bun.file(join(dir, "authd-data", "jwt-secret")).stat();
       expect(stat.mode & 0o777).toBe(0o600);
@@ -275,6 +290,9 @@ describe(`CLI errors: one clear line and a non-zero exit (${mode})`, () => {
     ["createsuperuser with a short password on stdin", ["createsuperuser", "--email", "new@example.com"], {}, /^authd: invalid password/, "short\n"],
     ["an unreachable database", ["migrate"], { DATABASE_URL: "postgres://postgres:pw@127.0.0.1:1/none", JWT_SECRET: SECRET, STARTUP_TIMEOUT: "1" }, /^authd: database unreachable at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/none: ECONNREFUSED/],
   ];
+  if (!serverUrl)
+    // The child process that creates the database fails; its reason is the one line.
+    cases.push(["a DATA_DIR that cannot be created", [], { DATA_DIR: "./authd/data" }, /^authd: .*ENOTDIR/]);
   for (const [name, args, extra, expected, stdin] of cases) {
     test(name, async () => {
       const result = await runAuthd(bin, args, { cwd: dir, env: { ...env, LOG_LEVEL: "error", ...extra }, stdin });
