@@ -75,15 +75,15 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   log.info("listening", { url: `http://${config.host}:${server.port}`, database: database.kind });
-  // Starting leaves garbage no allocation will soon collect: the migration run.
+  // Starting leaves garbage no allocation will soon collect (the migration run, the set-up of
+  // PGlite), and PGlite zeroed memory that no query may ever use.
+  const compactMemory = () => {
+    Bun.gc(true);
+    database.releaseIdleMemory();
+    (Bun as unknown as { shrink?: () => void }).shrink?.();
+  };
   compactMemory();
-  const stopIdleCompaction = compactWhenIdle(() => context.metrics.answered);
-}
-
-/** A full collection, then the heap's free pages handed back to the system. */
-function compactMemory(): void {
-  Bun.gc(true);
-  (Bun as unknown as { shrink?: () => void }).shrink?.();
+  const stopIdleCompaction = compactWhenIdle(() => context.metrics.answered, compactMemory);
 }
 
 const IDLE_CHECK_MS = 5_000;
@@ -95,7 +95,7 @@ const QUIET_REQUESTS = 20;
  * quiet spell: a burst of traffic leaves garbage that nothing would collect before the next
  * burst, and on a small VPS that is memory other programs could use.
  */
-function compactWhenIdle(answered: () => number): () => void {
+function compactWhenIdle(answered: () => number, compactMemory: () => void): () => void {
   let seen = answered();
   let quietChecks = 0;
   const timer = setInterval(() => {

@@ -13,6 +13,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type postgres from "postgres";
 import { bundledMigrations } from "./bundled-migrations" with { type: "macro" };
 import * as schema from "./schema";
+import { releaseZeroPages } from "./zero-pages";
 
 /** The one database handle type: postgres.js and PGlite both fit it. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -37,6 +38,8 @@ export interface Database {
   listen(channel: string, onNotify: () => void): Promise<void>;
   /** Connections by state, for the metrics. PGlite is one in-process connection: only `max`. */
   poolStats(): PoolStats;
+  /** Embedded: hands back the zero pages of PGlite's WebAssembly memory (see zero-pages.ts); the bytes released. */
+  releaseIdleMemory(): number;
 }
 
 export interface PoolStats {
@@ -98,6 +101,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
         const { open, busy, full, connecting, reserved, waiting } = pool();
         return { max, busy: busy + full + reserved, idle: open, connecting, waiting };
       },
+      releaseIdleMemory: () => 0,
     };
   }
   // PGlite does not create parent directories of its data dir itself.
@@ -117,6 +121,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     close: () => client.close(),
     listen: async () => {},
     poolStats: () => ({ max: 1 }),
+    // `mod` (the Emscripten module) is protected in PGlite's types, not private.
+    releaseIdleMemory: () => {
+      const memory = (client as unknown as { mod?: { wasmMemory?: WebAssembly.Memory } }).mod?.wasmMemory;
+      return memory ? releaseZeroPages(memory.buffer) : 0;
+    },
     prepareRaw: (query) => {
       const { text, order } = render(query);
       return async (values) => (await client.query(text, order(values))).rows as never;
@@ -124,7 +133,19 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   };
 }
 
-const EMBEDDED_SHARED_BUFFERS = "8MB";
+/**
+ * PostgreSQL settings for PGlite. Its buffer pool and the rest of its shared memory are set up
+ * inside the WebAssembly memory: the default 128 MB pool was most of an idle embedded authd
+ * (the data files stay in the OS page cache anyway), and tables sized for 100 connections held
+ * ~4 MiB more. PGlite runs PostgreSQL in single-user mode: one backend, no replication.
+ */
+const EMBEDDED_SETTINGS = {
+  shared_buffers: "8MB",
+  max_connections: "1",
+  superuser_reserved_connections: "0",
+  reserved_connections: "0",
+  max_wal_senders: "0",
+};
 
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 /** A WASM file compiled once per process. */
@@ -153,9 +174,10 @@ export async function pgliteOptions({ initdb = true }: { initdb?: boolean } = {}
     initdbWasmModule,
     fsBundle: Bun.file(pgliteDataPath),
     extensions: { pg_trgm: pgTrgm },
-    // PostgreSQL zeroes its whole buffer pool at start, inside the WASM heap: the default 128 MB
-    // was most of an idle embedded authd. The data files stay in the OS page cache anyway.
-    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
+    startParams: [
+      ...PGlite.defaultStartParams,
+      ...Object.entries(EMBEDDED_SETTINGS).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
+    ],
   };
 }
 
