@@ -55,12 +55,16 @@ async function waitFor(url: string) {
   throw new Error(`${url} did not answer`);
 }
 
-/** A process's resident memory now, in MiB. */
-const rssMiB = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
+/** A process's resident memory now, in MiB: all of it, and the pages of its executable and libraries. */
+function resident(pid: number): { rss: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0);
+  return { rss: kib("VmRSS") / 1024, file: kib("RssFile") / 1024 };
+}
 
 const FOOTPRINT = "idle RSS";
 /** Idle and peak resident memory by mode and moment, in MiB (the README's footprint table). */
-const footprint: Record<string, number> = {};
+const footprint: Record<string, { rss: number; file?: number }> = {};
 
 /**
  * Embedded mode as a new user meets it: the binary in an empty directory, started (initdb),
@@ -77,11 +81,11 @@ async function embeddedFootprint(binary: string) {
     return child;
   };
   let child = await start();
-  footprint["embedded, idle after the first start (initdb)"] = rssMiB(child.pid);
+  footprint["embedded, idle after the first start (initdb)"] = resident(child.pid);
   child.kill("SIGTERM");
   await child.exited;
   child = await start();
-  footprint["embedded, idle after a restart"] = rssMiB(child.pid);
+  footprint["embedded, idle after a restart"] = resident(child.pid);
   try {
     const stopSampling = rssSampler(child.pid);
     const json = { "content-type": "application/json" };
@@ -96,9 +100,9 @@ async function embeddedFootprint(binary: string) {
     await wrk(`${embeddedBase}/api/me/`, "me", [logins[0]!.access_token], { seconds: 10 });
     for (const { refresh_token } of logins)
       await fetch(`${embeddedBase}/api/refresh/`, { method: "POST", headers: json, body: JSON.stringify({ refresh_token }) });
-    footprint["embedded, peak under that load"] = stopSampling();
+    footprint["embedded, peak under that load"] = { rss: stopSampling() };
     await Bun.sleep(30_000);
-    footprint["embedded, idle 30 s after the load"] = rssMiB(child.pid);
+    footprint["embedded, idle 30 s after the load"] = resident(child.pid);
   } finally {
     child.kill("SIGTERM");
     await child.exited;
@@ -281,7 +285,7 @@ async function main() {
     server = Bun.spawn([binary, "serve"], { cwd: work, env: { ...process.env, ...env }, stdout: "ignore", stderr: "inherit" });
     await waitFor(`${base}/healthz`);
     await Bun.sleep(3_000);
-    footprint["PostgreSQL mode, idle after start"] = rssMiB(server.pid);
+    footprint["PostgreSQL mode, idle after start"] = resident(server.pid);
     const wholeRun = rssSampler(server.pid);
     const post = (path: string, body: unknown, token?: string, method = "POST") =>
       fetch(`${base}${path}`, {
@@ -447,11 +451,11 @@ async function main() {
       results["POST /api/login/ (beside the GET /api/me/ above)"] = loginResult;
       return me;
     });
-    footprint["PostgreSQL mode, peak over the run"] = wholeRun();
+    footprint["PostgreSQL mode, peak over the run"] = { rss: wholeRun() };
     if (selected(FOOTPRINT)) {
       log(`${FOOTPRINT}: 30 s idle, then embedded mode`);
       await Bun.sleep(30_000);
-      footprint["PostgreSQL mode, idle 30 s after the load"] = rssMiB(server.pid);
+      footprint["PostgreSQL mode, idle 30 s after the load"] = resident(server.pid);
     }
   } finally {
     server?.kill("SIGTERM");
@@ -506,8 +510,9 @@ function report(results: Record<string, any>) {
       `interleaved with the ceiling's); wrk -t2 -c64 (login, register: -c16)\n`,
   );
   console.log(lines.join("\n"));
-  console.log(`\n| ${FOOTPRINT} (VmRSS) | MiB |\n|---|---:|`);
-  for (const [moment, mib] of Object.entries(footprint)) console.log(`| ${moment} | ${mib.toFixed(0)} |`);
+  console.log(`\n| ${FOOTPRINT} | VmRSS, MiB | of it, file pages (RssFile) |\n|---|---:|---:|`);
+  for (const [moment, { rss, file }] of Object.entries(footprint))
+    console.log(`| ${moment} | ${rss.toFixed(0)} | ${file === undefined ? "" : file.toFixed(0)} |`);
   console.log(`\nJSON: ${out}`);
 }
 
