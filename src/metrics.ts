@@ -70,7 +70,6 @@ export class Metrics {
     });
   }
 
-  /** Adds the process's CPU, memory, file descriptor and event-loop metrics (the serving process only). */
   /** Requests answered since start (for the idle check in server.ts). */
   answered = 0;
 
@@ -110,7 +109,9 @@ export class Metrics {
       collectDefaultMetrics({ register: this.registry }),
     );
     await this.processMetrics;
-    return this.registry.metrics();
+    // prom-client spells NaN "Nan" (Prometheus reads it, its float parser ignores case; strict
+    // parsers do not). The first scrape has some: the event-loop monitor has no samples yet.
+    return (await this.registry.metrics()).replace(/ Nan$/gm, " NaN");
   }
 
   get contentType(): string {

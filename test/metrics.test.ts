@@ -72,6 +72,9 @@ describe("GET /metrics", () => {
     expect(delta("authd_password_hash_duration_seconds_count", { operation: "hash" })).toBe(1);
     expect(delta("authd_password_hash_duration_seconds_count", { operation: "verify" })).toBe(2);
     expect(valueOf(samples, "authd_db_pool_connections", { state: "max" })).toBeGreaterThanOrEqual(1);
+    // prom-client's process metrics, loaded by the first scrape, are in every one.
+    expect(valueOf(samples, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
+    expect(valueOf(before, "process_resident_memory_bytes")).toBeGreaterThan(0);
 
     const routes = new Set(samples.flatMap((sample) => (sample.labels.route ? [sample.labels.route] : [])));
     for (const route of routes) expect(route === "unmatched" || route.startsWith("/")).toBe(true);
