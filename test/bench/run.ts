@@ -332,11 +332,12 @@ async function main() {
       return { file, tokens };
     }
     // Refresh and its ceiling spend disjoint pools, one per wrk run (a run starts at its file's
-    // first token): warm-ups and SLICES slices each, at up to ~6,000 rotations a second.
+    // first token): warm-ups and SLICES slices each, at up to 12,000 rotations a second (a
+    // quiet machine ran slices at ~6,000 through authd, and past the 6,000 the pools once held).
     const refreshPools: string[] = [];
     if (selected("POST /api/refresh/"))
       for (let index = 0; index < 2 * (SLICES + 1); index++)
-        refreshPools.push((await tokenPool(Math.ceil(Math.max(SLICE_SECONDS, WARMUP_SECONDS) * 6_000), `refresh-${index}`)).file);
+        refreshPools.push((await tokenPool(Math.ceil(Math.max(SLICE_SECONDS, WARMUP_SECONDS) * 12_000), `refresh-${index}`)).file);
     const ceilingCheckTokens = (await tokenPool(2, "refresh-check")).tokens as [string, string];
     // Profiles to search: 100k usernames like "Member 4711 3f9a0c", inserted as rows (no hashing).
     await sql`insert into users (email, password_hash, username)
