@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AppConfig } from "./config";
-import { type Database, openDatabase, ping } from "./db/client";
+import { type Database, openDatabase, pgliteDatabaseExists, ping } from "./db/client";
 import type { Logger } from "./logger";
 
 /** A failure to start that the operator can act on: printed as one line, exit 1. */
@@ -84,7 +84,7 @@ const selfCommand = () => (Bun.main.startsWith("/$bunfs/") ? [process.execPath] 
  * once grown, is never handed back.
  */
 export async function createEmbeddedDatabase(config: AppConfig, log: Logger): Promise<void> {
-  if (existsSync(join(dataDirLayout(config.dataDir).pgdata, "PG_VERSION"))) return;
+  if (pgliteDatabaseExists(dataDirLayout(config.dataDir).pgdata)) return;
   const env: Record<string, string | undefined> = { ...process.env, DATA_DIR: config.dataDir, LOG_LEVEL: config.logLevel };
   delete env.DATABASE_URL;
   const child = Bun.spawn([...selfCommand(), "migrate"], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });

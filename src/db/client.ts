@@ -69,6 +69,9 @@ export type DatabaseTarget =
   | { kind: "postgres"; url: string; maxConnections?: number }
   | { kind: "pglite"; dataDir?: string; loadDataDir?: Blob | File };
 
+/** Whether PGlite's data directory holds a database already (initdb has run there). */
+export const pgliteDatabaseExists = (dataDir: string) => existsSync(join(dataDir, "PG_VERSION"));
+
 // Each driver is imported when a database of its kind opens (the binary is built with code
 // splitting): PostgreSQL mode never loads PGlite, embedded mode never loads postgres.js, and
 // neither pays the idle memory of the other's code and the Node modules it pulls in.
@@ -113,7 +116,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   const client = await PGlite.create({
     dataDir: target.dataDir,
     loadDataDir: target.loadDataDir,
-    ...(await pgliteOptions({ initdb: !target.loadDataDir && !(target.dataDir && existsSync(join(target.dataDir, "PG_VERSION"))) })),
+    ...(await pgliteOptions({ initdb: !target.loadDataDir && !(target.dataDir && pgliteDatabaseExists(target.dataDir)) })),
   });
   return {
     db: drizzlePglite(client, { schema }) as unknown as Db,
