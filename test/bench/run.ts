@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { createServerDatabase } from "../helpers";
+import { createServerDatabase } from "../support/helpers";
 
 const ROOT = join(import.meta.dir, "../..");
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

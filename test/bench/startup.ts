@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { authdEnv, buildBinary } from "../binary-helpers";
-import { createServerDatabase } from "../helpers";
+import { authdEnv, buildBinary } from "../support/binary-helpers";
+import { createServerDatabase } from "../support/helpers";
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECRET = "bench-secret-of-at-least-thirty-two-bytes";

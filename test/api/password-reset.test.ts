@@ -1,0 +1,151 @@
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { mailOutbox } from "../../src/db/schema";
+import { appOn, setupApp } from "../support/helpers";
+import { startSmtpServer, tokenIn } from "../support/smtp";
+
+setDefaultTimeout(30_000);
+
+const smtp = await startSmtpServer();
+afterAll(() => smtp.close());
+const t = await setupApp({ smtpUrl: smtp.url, mailRetryBaseSeconds: 1, publicUrl: "https://auth.example.com" });
+const admin = await t.superuser();
+const configure = (body: Record<string, unknown>) => t.request("PATCH", "/api/admin/config/", { token: admin.access_token, body });
+await configure({ password_reset_rate_limit: 1000 });
+
+const RESET = "Reset your password";
+const requestReset = (email: string, headers: Record<string, string> = {}) =>
+  t.request("POST", "/api/password/reset/", { body: { email }, headers });
+const confirm = (body: Record<string, unknown>) => t.request("POST", "/api/password/reset/confirm/", { body });
+
+async function resetTokenFor(email: string, nth = 1) {
+  const mails = await smtp.mailsTo(email, { count: nth, subject: RESET });
+  expect(mails.length).toBeGreaterThanOrEqual(nth);
+  return tokenIn(mails[nth - 1]!)!;
+}
+
+describe("POST /api/password/reset/", () => {
+  for (const path of ["/api/password/reset/", "/api/password/reset"]) {
+    test(`a known and an unknown email both get 200 {status: "OK"}; only the known one gets mail (${path})`, async () => {
+      const { email, user } = await t.register();
+      const known = await t.request("POST", path, { body: { email: email.toUpperCase() } });
+      const unknown = await t.request("POST", path, { body: { email: "nobody-here@example.com" } });
+      expect(known.status).toBe(200);
+      expect(known.body).toEqual({ status: "OK" });
+      expect(unknown.body).toEqual(known.body);
+      const [mail] = await smtp.mailsTo(email, { subject: RESET });
+      expect(mail!.subject).toBe(RESET);
+      expect(mail!.body).toContain(`https://auth.example.com/reset-password?uid=${Buffer.from(String(user.id)).toString("base64url")}&token=`);
+      expect(mail!.body).toContain(`&token=${tokenIn(mail!)}`);
+      expect(tokenIn(mail!)!.length).toBeGreaterThanOrEqual(32);
+      await Bun.sleep(200);
+      expect(await smtp.mailsTo("nobody-here@example.com", { timeoutMs: 0 })).toEqual([]);
+    });
+  }
+
+  test("an invalid email is a 400; an inactive account gets no mail", async () => {
+    expect((await requestReset("not an email")).status).toBe(400);
+  });
+});
+
+describe("POST /api/password/reset/confirm/", () => {
+  test("the mailed token sets the password once, ends every session, and does not log in", async () => {
+    const { email, access_token, refresh_token } = await t.account();
+    await requestReset(email);
+    const token = await resetTokenFor(email);
+    const confirmed = await confirm({ token, new_password: "brand-new-password" });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toEqual({ status: "OK" });
+    expect((await t.request("GET", "/api/me/", { token: access_token })).status).toBe(401);
+    expect((await t.request("POST", "/api/refresh/", { body: { refresh_token } })).status).toBe(401);
+    expect((await t.request("POST", "/api/login/", { body: { email, password: "password123" } })).status).toBe(401);
+    expect((await t.request("POST", "/api/login/", { body: { email, password: "brand-new-password" } })).status).toBe(200);
+    const again = await confirm({ token, new_password: "another-password" });
+    expect(again.status).toBe(400);
+    expect(Object.keys(again.body.fields)).toEqual(["token"]);
+  });
+
+  test("seed 004 clients send `password` instead of `new_password`", async () => {
+    const { email } = await t.register();
+    await requestReset(email);
+    expect((await confirm({ token: await resetTokenFor(email), password: "seed-004-password" })).status).toBe(200);
+    expect((await t.request("POST", "/api/login/", { body: { email, password: "seed-004-password" } })).status).toBe(200);
+  });
+
+  test("a newer token ends the older one", async () => {
+    const { email } = await t.register();
+    await requestReset(email);
+    const first = await resetTokenFor(email, 1);
+    await requestReset(email);
+    const second = await resetTokenFor(email, 2);
+    expect(second).not.toBe(first);
+    expect((await confirm({ token: first, new_password: "older-token-password" })).status).toBe(400);
+    expect((await confirm({ token: second, new_password: "newer-token-password" })).status).toBe(200);
+  });
+
+  test("an expired token (password_reset_lifetime 1 s) is a 400", async () => {
+    await configure({ password_reset_lifetime: 1 });
+    try {
+      const { email } = await t.register();
+      await requestReset(email);
+      const token = await resetTokenFor(email);
+      await Bun.sleep(1_500);
+      expect((await confirm({ token, new_password: "too-late-password" })).status).toBe(400);
+    } finally {
+      await configure({ password_reset_lifetime: 900 });
+    }
+  });
+
+  test("unknown tokens, a short password, no password: 400", async () => {
+    expect((await confirm({ token: "x".repeat(43), new_password: "long-enough-password" })).status).toBe(400);
+    expect((await confirm({ token: "x".repeat(43), new_password: "short" })).status).toBe(400);
+    expect((await confirm({ token: "x".repeat(43) })).status).toBe(400);
+  });
+});
+
+describe("mail survives an SMTP outage and an authd restart", () => {
+  test("SMTP down at the request: still 200; the mail arrives once the server is back, sent by the restarted authd", async () => {
+    await t.context.outbox.stop(); // only the two authd below deliver in this test
+    const down = await startSmtpServer();
+    const port = down.port;
+    await down.close();
+    const first = appOn(t.database, { smtpUrl: `smtp://127.0.0.1:${port}`, mailRetryBaseSeconds: 1 });
+    const { email } = await t.register();
+    const response = await first.request("POST", "/api/password/reset/", { body: { email } });
+    expect(response.status).toBe(200);
+    await Bun.sleep(500);
+    await first.context.outbox.stop(); // authd stops with the mail undelivered
+    const [queued] = await t.db.select().from(mailOutbox).where(eq(mailOutbox.kind, "password_reset")).orderBy(mailOutbox.id).then((rows) => rows.slice(-1));
+    expect(queued!.sentAt).toBeNull();
+    expect(queued!.attempts).toBeGreaterThanOrEqual(1);
+
+    const back = await startSmtpServer(port);
+    try {
+      const restarted = appOn(t.database, { smtpUrl: back.url, mailRetryBaseSeconds: 1 });
+      const [mail] = await back.mailsTo(email, { timeoutMs: 15_000, subject: RESET });
+      expect(mail?.subject).toBe("Reset your password");
+      expect((await restarted.request("POST", "/api/password/reset/confirm/", { body: { token: tokenIn(mail!), new_password: "after-the-outage" } })).status).toBe(200);
+    } finally {
+      await back.close();
+      t.context.outbox.start();
+    }
+  });
+});
+
+describe("limits", () => {
+  test("repeated resets for one email are 429 with Retry-After; other emails and IPs are unaffected", async () => {
+    await configure({ password_reset_rate_limit: 3 });
+    try {
+      const { email } = await t.register();
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await requestReset(email)).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const limited = await requestReset(email);
+      expect(limited.body.code).toBe("rate_limited");
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await requestReset(t.uniqueEmail())).status).toBe(200);
+    } finally {
+      await configure({ password_reset_rate_limit: 1000 });
+    }
+  });
+});
