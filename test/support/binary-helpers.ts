@@ -6,15 +6,15 @@ import type { Subprocess } from "bun";
 const ROOT = join(import.meta.dir, "../..");
 let built: Promise<string> | undefined;
 
-/** The binary under test: AUTHD_BINARY (CI builds it with `bun run build`), else built once per process. */
+/**
+ * The binary under test: AUTHD_BINARY (CI builds it with `bun run build`), else built once per
+ * process by src/build.ts with the release's flags (without its training run).
+ */
 export function buildBinary(): Promise<string> {
   if (process.env.AUTHD_BINARY) return Promise.resolve(process.env.AUTHD_BINARY);
   built ??= (async () => {
     const outfile = join(mkdtempSync(join(tmpdir(), "authd-build-")), "authd");
-    const build = Bun.spawn(
-      ["bun", "build", "src/main.ts", "src/password-worker.ts", "--compile", "--minify", "--bytecode", "--format=esm", "--outfile", outfile],
-      { cwd: ROOT, stdout: "ignore", stderr: "pipe" },
-    );
+    const build = Bun.spawn(["bun", "src/build.ts", "--untrained", `--outfile=${outfile}`], { cwd: ROOT, stdout: "ignore", stderr: "pipe" });
     if ((await build.exited) !== 0) throw new Error(`build failed: ${await new Response(build.stderr).text()}`);
     return outfile;
   })();
@@ -78,8 +78,15 @@ export interface RunningAuthd {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
-/** Starts `authd serve` and waits for its "listening" line (PORT=0 picks a free port). */
-export async function startAuthd(bin: string, options: { cwd: string; env: Record<string, string> }): Promise<RunningAuthd> {
+/**
+ * Starts `authd serve` and waits until it listens: its "listening" line (PORT=0 picks a free
+ * port), or, with a fixed PORT, /healthz answering (a LOG_LEVEL above info prints no line).
+ * `onLog` sees each log line as it comes.
+ */
+export async function startAuthd(
+  bin: string,
+  options: { cwd: string; env: Record<string, string>; onLog?: (entry: Record<string, unknown>) => void },
+): Promise<RunningAuthd> {
   const child = Bun.spawn([bin, "serve"], { cwd: options.cwd, env: options.env, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   const logs: Array<Record<string, unknown>> = [];
   let resolveListening: (url: string) => void = () => {};
@@ -99,16 +106,34 @@ export async function startAuthd(bin: string, options: { cwd: string; env: Recor
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
         rawLines.push(line);
+        let entry: Record<string, unknown>;
         try {
-          const entry = JSON.parse(line);
-          logs.push(entry);
-          if (entry.message === "listening") resolveListening(entry.url);
-        } catch {}
+          entry = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        logs.push(entry);
+        options.onLog?.(entry);
+        if (entry.message === "listening") resolveListening(entry.url as string);
       }
     }
   })();
   const exited = Promise.all([child.exited, logsRead]).then(([code]) => code);
-  exited.then((code) => rejectListening(new Error(`authd exited with ${code} before listening: ${rawLines.join(" | ")}`)));
+  let running = true;
+  exited.then((code) => {
+    running = false;
+    rejectListening(new Error(`authd exited with ${code} before listening: ${rawLines.join(" | ")}`));
+  });
+  const port = Number(options.env.PORT ?? 3000);
+  if (port !== 0) {
+    void (async () => {
+      const url = `http://127.0.0.1:${port}`;
+      while (running) {
+        if (await fetch(`${url}/healthz`).then((response) => response.ok, () => false)) return resolveListening(url);
+        await Bun.sleep(20);
+      }
+    })();
+  }
   const url = await Promise.race([
     listening,
     Bun.sleep(30_000).then(() => {
