@@ -86,7 +86,10 @@ export function createApp(options: AppOptions) {
 }
 
 export function appFor(context: AppContext) {
-  return new Elysia()
+  // The path starts after "http://<host>": Elysia's default looks for it from the 11th
+  // character on, which routed a request with a Host shorter than 4 characters ("Host: x") by
+  // the wrong path (/api/users/ read as /users/).
+  return new Elysia({ handler: { standardHostname: false } })
     .headers(SECURITY_HEADERS)
     .use(observeRequests(context.metrics, context.log, context.config.logLevel))
     .use(errorHandler((message, error) => context.log.error(message, errorFields(error))))

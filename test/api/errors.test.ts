@@ -51,13 +51,7 @@ describe("the one error shape", () => {
         controller.close();
       },
     });
-    const response = await t.app.handle(
-      new Request("http://localhost/api/register/", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: stream,
-      }),
-    );
+    const response = await t.fetch("/api/register/", { method: "POST", headers: { "content-type": "application/json" }, body: stream });
     expect(response.status).toBe(413);
     expect(((await response.json()) as { code: string }).code).toBe("payload_too_large");
   });
@@ -114,5 +108,37 @@ describe("security headers and CORS", () => {
   test("an origin not in CORS_ORIGINS gets no CORS headers", async () => {
     const response = await t.request("GET", "/healthz", { headers: { origin: "https://evil.example" } });
     expect(response.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+/** One raw HTTP/1.1 request over a socket: the status line of the answer. */
+async function statusLineOf(base: string, head: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  let received = "";
+  const done = Promise.withResolvers<void>();
+  await Bun.connect({
+    hostname,
+    port: Number(port),
+    socket: {
+      open: (socket) => void socket.write(head),
+      data: (_, chunk) => void (received += chunk.toString()),
+      close: () => done.resolve(),
+      error: () => done.resolve(),
+    },
+  });
+  await Promise.race([done.promise, Bun.sleep(3_000)]);
+  return received.split("\r\n")[0]!;
+}
+
+describe("routing by the request's own path", () => {
+  test("a Host header of 1 to 3 characters routes by the real path (no path read from a fixed offset)", async () => {
+    const base = await t.listen();
+    for (const host of ["x", "ab", "abc"]) {
+      const get = (path: string) => statusLineOf(base, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      // Read from the 11th character on, "http://x/api/users/" was routed as /users/ (404),
+      // and "http://x/zz/healthz" as /healthz (200).
+      expect(await get("/api/users/?query=a"), host).toBe("HTTP/1.1 200 OK");
+      expect(await get("/zz/healthz"), host).toBe("HTTP/1.1 404 Not Found");
+    }
   });
 });
