@@ -1,6 +1,7 @@
 import { count, desc } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { auditLog } from "./db/schema";
+import type { Page } from "./pagination";
 
 export type AuditEntry = Omit<typeof auditLog.$inferInsert, "id" | "at">;
 
@@ -12,7 +13,7 @@ export class AuditLog {
     await executor.insert(auditLog).values(entry);
   }
 
-  async list(limit: number, offset: number) {
+  async list({ limit, offset }: Page) {
     const [results, [total]] = await Promise.all([
       this.db.select().from(auditLog).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit).offset(offset),
       this.db.select({ count: count() }).from(auditLog),

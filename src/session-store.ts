@@ -1,7 +1,8 @@
-import { type Placeholder, type SQL, and, desc, eq, getTableColumns, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { type Placeholder, type SQL, and, count, desc, eq, getTableColumns, gt, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { deleteInBatches } from "./db/batches";
 import type { Database, Db } from "./db/client";
 import { type Account, refreshTokens, sessions, users } from "./db/schema";
+import type { Page } from "./pagination";
 import { hashOpaqueToken } from "./tokens";
 
 /**
@@ -220,19 +221,20 @@ export class SessionStore {
     return revoked.length > 0;
   }
 
-  /** A user's open sessions, most recently used first. */
-  listOpen(userId: number) {
-    return this.db
-      .select({
-        id: sessions.id,
-        createdAt: sessions.createdAt,
-        lastUsedAt: sessions.lastUsedAt,
-        userAgent: sessions.userAgent,
-        ip: sessions.ip,
-      })
-      .from(sessions)
-      .where(and(eq(sessions.userId, userId), sessionOpen))
-      .orderBy(desc(sessions.lastUsedAt));
+  /** A page of a user's open sessions, most recently used first, and how many there are in all. */
+  async listOpen(userId: number, { limit, offset }: Page) {
+    const open = and(eq(sessions.userId, userId), sessionOpen);
+    const [page, [all]] = await Promise.all([
+      this.db
+        .select({ id: sessions.id, createdAt: sessions.createdAt, lastUsedAt: sessions.lastUsedAt, userAgent: sessions.userAgent, ip: sessions.ip })
+        .from(sessions)
+        .where(open)
+        .orderBy(desc(sessions.lastUsedAt), desc(sessions.id))
+        .limit(limit)
+        .offset(offset),
+      this.db.select({ total: count() }).from(sessions).where(open),
+    ]);
+    return { total: all!.total, sessions: page };
   }
 
   /** Ends one open session of this user; false when it is not theirs or not open. */

@@ -3,6 +3,7 @@ import { clientInfo } from "../client-info";
 import type { AppContext } from "../context";
 import { errorResponses } from "../errors";
 import { authGuard } from "../guard";
+import { TOTAL_COUNT_HEADER, pageOf } from "../pagination";
 import { userManagement } from "../modules/admin";
 import { AdminModel } from "../modules/admin/model";
 import { swaggerPage } from "../modules/docs";
@@ -64,11 +65,24 @@ export const v1Routes = (context: AppContext) => {
       response: { 200: PublicUser, ...errorResponses(401) },
       detail: { summary: "The current user (v1)", tags: [TAG] },
     })
-    .get("/account/management/", async () => (await admin.listUsers("", 500, 0)).results.map(toPublicUser), {
-      role: "staff",
-      response: { 200: t.Array(PublicUser), ...errorResponses(401, 403) },
-      detail: { summary: "Users, by id (v1; the first 500: see /api/admin/users/ to page)", tags: [TAG] },
-    })
+    .get(
+      "/account/management/",
+      async ({ query, set }) => {
+        const { count, results } = await admin.listUsers("", pageOf(query));
+        set.headers[TOTAL_COUNT_HEADER] = String(count);
+        return results.map(toPublicUser);
+      },
+      {
+        role: "staff",
+        query: AdminModel.page,
+        response: { 200: t.Array(PublicUser), ...errorResponses(400, 401, 403) },
+        detail: {
+          summary: "Users, by id (v1)",
+          description: "`limit` (1–500, default 50) from `offset`, as every list; the number of all users in `X-Total-Count`.",
+          tags: [TAG],
+        },
+      },
+    )
     .post(
       "/account/management/create/",
       users.create,

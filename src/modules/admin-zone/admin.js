@@ -207,7 +207,7 @@ function createUserSection(errors) {
 }
 
 async function userView(id, message, errors) {
-  const [user, sessions] = await Promise.all([api("GET", `/api/admin/users/${id}/`), api("GET", `/api/admin/users/${id}/sessions/`)]);
+  const [user, sessions] = await Promise.all([api("GET", `/api/admin/users/${id}/`), api("GET", `/api/admin/users/${id}/sessions/?limit=500`)]);
   if (!user.ok) return render(notice(user.data?.detail || "No such user.", true));
   const u = user.data;
   const writable = canWrite();

@@ -4,6 +4,8 @@ import type { AppContext } from "../../context";
 import type { Account } from "../../db/schema";
 import { ApiError, errorResponses, rejectUnknownFields } from "../../errors";
 import { authGuard } from "../../guard";
+import { TOTAL_COUNT_HEADER, pageOf } from "../../pagination";
+import { toSessionView } from "../sessions/model";
 import { PublicUser, checkMetadata, normalizeBodyEmail, toPublicUser } from "../users/model";
 import { AdminModel } from "./model";
 
@@ -87,7 +89,7 @@ export const adminModule = (context: AppContext) => {
     .get(
       "/users/",
       async ({ query }) => {
-        const { count, results } = await admin.listUsers(query.query ?? "", query.limit ?? 50, query.offset ?? 0);
+        const { count, results } = await admin.listUsers(query.query ?? "", pageOf(query));
         return { count, results: results.map(toPublicUser) };
       },
       {
@@ -148,19 +150,21 @@ export const adminModule = (context: AppContext) => {
     )
     .get(
       "/users/:id/sessions/",
-      async ({ params }) =>
-        (await admin.userSessions(userIdOf(params))).map((session) => ({
-          id: session.id,
-          created_at: session.createdAt.toISOString(),
-          last_used_at: session.lastUsedAt.toISOString(),
-          user_agent: session.userAgent,
-          ip: session.ip,
-        })),
+      async ({ params, query, set }) => {
+        const { total, sessions } = await admin.userSessions(userIdOf(params), pageOf(query));
+        set.headers[TOTAL_COUNT_HEADER] = String(total);
+        return sessions.map(toSessionView);
+      },
       {
         role: "staff",
         params: AdminModel.userParams,
-        response: { 200: AdminModel.userSessions, ...errorResponses(401, 403, 404) },
-        detail: { summary: "A user's live sessions", tags: ["admin"] },
+        query: AdminModel.page,
+        response: { 200: AdminModel.userSessions, ...errorResponses(400, 401, 403, 404) },
+        detail: {
+          summary: "A user's live sessions",
+          description: "Most recently used first, `limit` (1–500, default 50) from `offset`; the number of all in `X-Total-Count`.",
+          tags: ["admin"],
+        },
       },
     )
     .delete(
@@ -184,7 +188,7 @@ export const adminModule = (context: AppContext) => {
     .get(
       "/audit/",
       async ({ query }) => {
-        const { count, results } = await audit.list(query.limit ?? 50, query.offset ?? 0);
+        const { count, results } = await audit.list(pageOf(query));
         return {
           count,
           results: results.map((entry) => ({

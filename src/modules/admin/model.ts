@@ -1,13 +1,9 @@
 import { t } from "elysia";
 import { PlainText } from "../../input-policy";
+import { PageQuery } from "../../pagination";
 import { SettingsSchema, SettingsUpdateSchema } from "../../settings";
 import { SessionsModel } from "../sessions/model";
 import { EmailField, PasswordField, ProfileFields, ProfileUpdate, PublicUser, UsernameField } from "../users/model";
-
-const page = {
-  limit: t.Optional(t.Numeric({ multipleOf: 1, minimum: 1, maximum: 500, default: 50, error: "An integer from 1 to 500." })),
-  offset: t.Optional(t.Numeric({ multipleOf: 1, minimum: 0, default: 0, error: "An integer from 0." })),
-};
 
 const flags = {
   is_active: t.Optional(t.Boolean()),
@@ -22,7 +18,7 @@ export const AdminModel = {
   userParams: t.Object({ id: t.String({ description: "A user id." }) }),
   usersQuery: t.Object({
     query: t.Optional(PlainText({ maxLength: 254, description: "Part of an email, username, first or last name, in any letter case." })),
-    ...page,
+    ...PageQuery,
   }),
   userList: t.Object({ count: t.Number({ multipleOf: 1, description: "All matches, past this page too." }), results: t.Array(PublicUser) }),
   createUser: t.Object(
@@ -46,7 +42,8 @@ export const AdminModel = {
     { examples: [{ is_active: false }, { password: "a new long password" }, { email_verified: true }] },
   ),
   userSessions: t.Array(t.Omit(SessionsModel.session, ["current"])),
-  auditQuery: t.Object(page),
+  auditQuery: t.Object(PageQuery),
+  page: t.Object(PageQuery),
   auditList: t.Object({
     count: t.Number({ multipleOf: 1 }),
     results: t.Array(

@@ -4,6 +4,7 @@ import type { Db } from "../../db/client";
 import { type User, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { assertAcceptablePassword } from "../../password-policy";
+import type { Page } from "../../pagination";
 import type { PasswordHasher } from "../../passwords";
 import type { SessionStore } from "../../session-store";
 import type { Settings, SettingsStore } from "../../settings";
@@ -53,7 +54,7 @@ export class AdminService {
   ) {}
 
   /** Users whose email, username, first or last name contains `query` in any case, by id. */
-  async listUsers(query: string, limit: number, offset: number) {
+  async listUsers(query: string, { limit, offset }: Page) {
     const { db } = this.deps;
     const pattern = containing(query);
     const matches = query
@@ -136,9 +137,9 @@ export class AdminService {
     });
   }
 
-  async userSessions(id: number) {
+  async userSessions(id: number, page: Page) {
     await this.getUser(id);
-    return this.deps.sessions.listOpen(id);
+    return this.deps.sessions.listOpen(id, page);
   }
 
   async revokeUserSessions(id: number, actor: Actor): Promise<number> {

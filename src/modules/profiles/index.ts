@@ -3,6 +3,7 @@ import type { AppContext } from "../../context";
 import type { Account } from "../../db/schema";
 import { ApiError, errorResponses } from "../../errors";
 import { authGuard } from "../../guard";
+import { TOTAL_COUNT_HEADER, pageOf } from "../../pagination";
 import { Profile, ProfileUpdate, checkMetadata, toProfile } from "../users/model";
 import { ProfilesModel } from "./model";
 
@@ -34,8 +35,8 @@ export const profilesModule = (context: AppContext) => {
     .get(
       "/",
       async ({ query, set }) => {
-        const { total, users: found } = await users.searchByUsername(query.query ?? "", query.limit ?? 50, query.offset ?? 0);
-        set.headers["x-total-count"] = String(total);
+        const { total, users: found } = await users.searchByUsername(query.query ?? "", pageOf(query));
+        set.headers[TOTAL_COUNT_HEADER] = String(total);
         return found;
       },
       {

@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import { PlainText } from "../../input-policy";
+import { PageQuery } from "../../pagination";
 import { ProfileSummary, USERNAME_MAX_LENGTH } from "../users/model";
 
 export const ProfilesModel = {
@@ -13,8 +14,7 @@ export const ProfilesModel = {
   }),
   search: t.Object({
     query: t.Optional(PlainText({ maxLength: 4 * USERNAME_MAX_LENGTH, description: "Part of a username, in any letter case; empty lists everyone." })),
-    limit: t.Optional(t.Numeric({ multipleOf: 1, minimum: 1, maximum: 500, default: 50, error: "An integer from 1 to 500." })),
-    offset: t.Optional(t.Numeric({ multipleOf: 1, minimum: 0, default: 0, error: "An integer from 0." })),
+    ...PageQuery,
   }),
   list: t.Array(ProfileSummary, { description: "Users with a username, ordered by username. `X-Total-Count` gives the number of all matches." }),
 };

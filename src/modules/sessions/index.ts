@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import type { AppContext } from "../../context";
 import { ApiError, errorResponses } from "../../errors";
 import { authGuard } from "../../guard";
-import { SessionList, SessionsModel } from "./model";
+import { TOTAL_COUNT_HEADER, pageOf } from "../../pagination";
+import { SessionList, SessionsModel, toSessionView } from "./model";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -12,19 +13,20 @@ export const sessionsModule = (context: AppContext) => {
     .use(authGuard(context))
     .get(
       "/sessions/",
-      async ({ user, sessionId }) =>
-        (await sessions.listOpen(user.id)).map((session) => ({
-          id: session.id,
-          created_at: session.createdAt.toISOString(),
-          last_used_at: session.lastUsedAt.toISOString(),
-          user_agent: session.userAgent,
-          ip: session.ip,
-          current: session.id === sessionId,
-        })),
+      async ({ user, sessionId, query, set }) => {
+        const { total, sessions: open } = await sessions.listOpen(user.id, pageOf(query));
+        set.headers[TOTAL_COUNT_HEADER] = String(total);
+        return open.map((session) => ({ ...toSessionView(session), current: session.id === sessionId }));
+      },
       {
         auth: true,
-        response: { 200: SessionList, ...errorResponses(401) },
-        detail: { summary: "The current user's live sessions (devices)", tags: ["sessions"] },
+        query: SessionsModel.page,
+        response: { 200: SessionList, ...errorResponses(400, 401) },
+        detail: {
+          summary: "The current user's live sessions (devices)",
+          description: "Most recently used first, `limit` (1–500, default 50) from `offset`; the number of all in `X-Total-Count`.",
+          tags: ["sessions"],
+        },
       },
     )
     .delete(

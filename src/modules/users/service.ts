@@ -2,6 +2,7 @@ import { and, asc, count, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type User, users } from "../../db/schema";
 import { ApiError } from "../../errors";
+import type { Page } from "../../pagination";
 import type { PasswordHasher } from "../../passwords";
 import type { ProfileSummary, ProfileUpdate } from "./model";
 
@@ -149,7 +150,7 @@ export class UserService {
    * Users whose username contains `query` in any letter case (every user with a username when
    * it is empty), ordered by username in any letter case, and how many match in all.
    */
-  async searchByUsername(query: string, limit: number, offset: number): Promise<{ total: number; users: ProfileSummaryRow[] }> {
+  async searchByUsername(query: string, { limit, offset }: Page): Promise<{ total: number; users: ProfileSummaryRow[] }> {
     if (!query) {
       // Walks the username index in order and stops at the page.
       const [page, [all]] = await Promise.all([
@@ -177,7 +178,7 @@ export class UserService {
       .orderBy(sql`lower(matches.username)`)
       .limit(limit)
       .offset(offset);
-    if (!rows.length) return { total: offset > 0 ? (await this.searchByUsername(query, 1, 0)).total : 0, users: [] };
+    if (!rows.length) return { total: offset > 0 ? (await this.searchByUsername(query, { limit: 1, offset: 0 })).total : 0, users: [] };
     return { total: rows[0]!.total, users: rows.map(({ total: _, ...summary }) => summary) };
   }
 
