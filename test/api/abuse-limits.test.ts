@@ -3,7 +3,7 @@ import { setupApp } from "../support/helpers";
 
 setDefaultTimeout(60_000);
 
-const t = await setupApp({ trustProxy: true });
+const t = await setupApp({ TRUST_PROXY: "true" });
 const admin = await t.superuser();
 const configure = (body: Record<string, unknown>) => t.request("PATCH", "/api/admin/config/", { token: admin.access_token, body });
 const from = (ip: string) => ({ "x-forwarded-for": ip });

@@ -1,12 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
 import { users } from "../../src/db/schema";
 import { setupApp } from "../support/helpers";
 
 const t = await setupApp();
 const root = await t.superuser();
 const staff = await t.account({ first_name: "Stella" });
-await t.db.update(users).set({ isStaff: true }).where(eq(users.id, staff.user.id));
+await t.setStaff([staff.user.id]);
 const plain = await t.account();
 const tag = crypto.randomUUID().slice(0, 6);
 

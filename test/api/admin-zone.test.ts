@@ -2,8 +2,6 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type Page, chromium } from "playwright-core";
-import { eq } from "drizzle-orm";
-import { users } from "../../src/db/schema";
 import { decodeJwt, setupApp } from "../support/helpers";
 
 /**
@@ -19,7 +17,7 @@ const SHOTS = join(import.meta.dir, "../../dist/screenshots");
 const t = await setupApp();
 const root = await t.superuser();
 const staff = await t.account({ username: "Stella Staff" });
-await t.db.update(users).set({ isStaff: true }).where(eq(users.id, staff.user.id));
+await t.setStaff([staff.user.id]);
 const plain = await t.account();
 const target = await t.account({ username: "Target Person", first_name: "Tara" });
 for (let i = 0; i < 25; i++) await t.register(t.uniqueEmail("crowd"));
@@ -28,14 +26,12 @@ let base = "";
 let browser: Browser;
 beforeAll(async () => {
   if (!CHROMIUM) return;
-  t.app.listen({ port: 0, hostname: "127.0.0.1" });
-  base = `http://127.0.0.1:${t.app.server!.port}`;
+  base = await t.listen();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
   mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => {
   await browser?.close();
-  await t.app.stop?.();
 });
 
 async function signIn(email: string, password = "password123", viewport = { width: 1280, height: 860 }): Promise<Page> {

@@ -82,7 +82,7 @@ describe("/api-doc", () => {
       expect(urls.length).toBeGreaterThanOrEqual(3);
       for (const url of urls) {
         expect(url, url).toMatch(/^\/[^/]/);
-        const asset = await t.app.handle(new Request(new URL(url, `http://localhost${path}`).toString()));
+        const asset = await t.fetch(new URL(url, `http://localhost${path}`).pathname);
         expect(asset.status, url).toBe(200);
         expect((await asset.arrayBuffer()).byteLength, url).toBeGreaterThan(0);
       }

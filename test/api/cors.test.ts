@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { setupApp } from "../support/helpers";
 
-const t = await setupApp({ corsOrigins: ["https://app.example"] });
+const t = await setupApp({ CORS_ORIGINS: "https://app.example" });
 
 describe("CORS", () => {
   test("an allowed origin is echoed on responses", async () => {

@@ -8,7 +8,7 @@ setDefaultTimeout(30_000);
 
 const smtp = await startSmtpServer();
 afterAll(() => smtp.close());
-const t = await setupApp({ smtpUrl: smtp.url, mailRetryBaseSeconds: 1 });
+const t = await setupApp({ SMTP_URL: smtp.url, MAIL_RETRY_BASE_SECONDS: "1" });
 const admin = await t.superuser();
 const configure = (body: Record<string, unknown>) => t.request("PATCH", "/api/admin/config/", { token: admin.access_token, body });
 const VERIFY = "Verify your email";
@@ -71,7 +71,7 @@ describe("require_email_verification", () => {
 
   test("never locks out accounts that joined before it was turned on, the operator's included", async () => {
     const { email, password, user } = await t.register();
-    await t.db.update(users).set({ dateJoined: new Date(Date.now() - 60_000) }).where(eq(users.id, user.id));
+    await t.inDatabase((db) => db.update(users).set({ dateJoined: new Date(Date.now() - 60_000) }).where(eq(users.id, user.id)));
     await configure({ require_email_verification: false });
     await configure({ require_email_verification: true });
     try {

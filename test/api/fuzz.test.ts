@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
-import { setupApp } from "../support/helpers";
+import { onBinary, setupApp } from "../support/helpers";
 
 /**
  * Property: whatever arrives (random JSON bodies with hostile strings, random paths and query
@@ -151,7 +151,7 @@ async function expectSafeAnswer(method: string, path: string, body: string | und
   const hasBody = body !== undefined && method !== "GET" && method !== "HEAD";
   let response: Response;
   try {
-    response = await t.app.handle(new Request(`http://localhost${path}`, { method, headers, body: hasBody ? body : undefined }));
+    response = await t.fetch(path, { method, headers, body: hasBody ? body : undefined });
   } catch (error) {
     // A URL the Request constructor itself refuses never reaches a server.
     if (error instanceof TypeError && /url/i.test(error.message)) return;
@@ -159,6 +159,8 @@ async function expectSafeAnswer(method: string, path: string, body: string | und
   }
   const text = await response.text();
   const where = `${method} ${path} ${identity} (seed ${SEED})`;
+  // Bun's HTTP server refuses a request head over 16 KiB itself (431, no body): authd never sees it.
+  if (onBinary && response.status === 431 && path.length > 15_000) return;
   expect(response.status, where).toBeLessThan(500);
   statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
   if (response.status >= 400 && method !== "HEAD") {

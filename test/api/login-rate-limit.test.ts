@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { setupApp } from "../support/helpers";
 
-const t = await setupApp({ trustProxy: true });
+const t = await setupApp({ TRUST_PROXY: "true" });
 const admin = await t.superuser();
 
 const setLimit = (login_rate_limit: number, login_rate_limit_window = 900) =>

@@ -36,14 +36,14 @@ describe("POST /api/login/", () => {
     const { user, email } = await t.register();
     expect(user.last_login).toBeNull();
     await t.login(email);
-    const [row] = await t.db.select().from(users).where(eq(users.id, user.id));
+    const [row] = await t.inDatabase((db) => db.select().from(users).where(eq(users.id, user.id)));
     expect(row!.lastLogin).toBeInstanceOf(Date);
   });
 
   test("a wrong password, an unknown email and an inactive account all get the same 401", async () => {
     const { email } = await t.register();
     const inactive = await t.register();
-    await t.db.update(users).set({ isActive: false }).where(eq(users.id, inactive.user.id));
+    await t.inDatabase((db) => db.update(users).set({ isActive: false }).where(eq(users.id, inactive.user.id)));
     const attempts = [
       { email, password: "wrong-password" },
       { email: "nobody@example.com", password: "password123" },
@@ -89,7 +89,7 @@ describe("POST /api/login/ by username (clients of seeds 001 and 004)", () => {
     const { user } = await t.register(t.uniqueEmail(), "password123", { username });
     const wrong = await t.request("POST", "/api/login/", { body: { username, password: "not-the-password" } });
     const unknown = await t.request("POST", "/api/login/", { body: { username: "nobody at all", password: "password123" } });
-    await t.db.update(users).set({ isActive: false }).where(eq(users.id, user.id));
+    await t.inDatabase((db) => db.update(users).set({ isActive: false }).where(eq(users.id, user.id)));
     const inactive = await t.request("POST", "/api/login/", { body: { username, password: "password123" } });
     for (const response of [wrong, unknown, inactive]) {
       expect(response.status).toBe(401);

@@ -13,8 +13,10 @@ describe("POST /api/logout/", () => {
       const response = await t.request("POST", path, { body: { refresh_token } });
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ success: "User logged out." });
-      const [token] = await t.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hashOpaqueToken(refresh_token)));
-      const [session] = await t.db.select().from(sessions).where(eq(sessions.id, token!.sessionId));
+      const session = await t.inDatabase(async (db) => {
+        const [token] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hashOpaqueToken(refresh_token)));
+        return (await db.select().from(sessions).where(eq(sessions.id, token!.sessionId)))[0];
+      });
       expect(session!.revokedAt).toBeInstanceOf(Date);
       const refresh = await t.request("POST", "/api/refresh/", { body: { refresh_token } });
       expect(refresh.status).toBe(401);

@@ -39,7 +39,7 @@ describe("mail templates", () => {
 const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
 const capture = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
 const log: Logger = { debug: capture("debug"), info: capture("info"), warn: capture("warn"), error: capture("error") };
-const t = await setupApp({ mailRetryBaseSeconds: 1 }, log);
+const t = await setupApp({ MAIL_RETRY_BASE_SECONDS: "1" }, log);
 
 describe("without SMTP_URL", () => {
   test("a mail is logged: kind and recipient at info, the link (with its token) only at debug", async () => {

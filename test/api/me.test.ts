@@ -31,7 +31,7 @@ describe("GET /api/me/", () => {
 
   test("a deactivated user's access token stops working at once", async () => {
     const { access_token, user } = await t.account();
-    await t.db.update(users).set({ isActive: false }).where(eq(users.id, user.id));
+    await t.inDatabase((db) => db.update(users).set({ isActive: false }).where(eq(users.id, user.id)));
     const response = await t.request("GET", "/api/me/", { token: access_token });
     expect(response.status).toBe(401);
     expect(response.body.code).toBe("token_not_valid");
@@ -39,7 +39,7 @@ describe("GET /api/me/", () => {
 
   test("a deleted user's access token stops working at once", async () => {
     const { access_token, user } = await t.account();
-    await t.db.delete(users).where(eq(users.id, user.id));
+    await t.inDatabase((db) => db.delete(users).where(eq(users.id, user.id)));
     expect((await t.request("GET", "/api/me/", { token: access_token })).status).toBe(401);
   });
 });

@@ -1,8 +1,11 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { networkInterfaces } from "node:os";
-import { appOn, setupApp } from "../support/helpers";
+import { type Requester, setupApp } from "../support/helpers";
 
 const t = await setupApp();
+const limited = await setupApp();
+const gated = await setupApp({ METRICS_TOKEN: "metrics-token-for-tests" });
+const exposed = await setupApp({ HOST: "0.0.0.0" });
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
 
@@ -31,8 +34,8 @@ function parseExposition(text: string): Sample[] {
   return samples;
 }
 
-async function scrape(request = t.request, headers: Record<string, string> = {}) {
-  const response = await request("GET", "/metrics", { headers });
+async function scrape(request: Requester = t.request, headers: Record<string, string> = {}) {
+  const response = await request("GET", "/metrics", { headers, direct: true });
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toStartWith("text/plain");
   return { text: response.text, samples: parseExposition(response.text) };
@@ -83,49 +86,49 @@ describe("GET /metrics", () => {
   });
 
   test("counts rate-limited logins apart from failed ones", async () => {
-    const limited = appOn(t.database);
-    const { email } = await t.register();
-    const admin = await t.superuser();
-    await t.request("PATCH", "/api/admin/config/", { token: admin.access_token, body: { login_rate_limit: 2 } });
-    await limited.context.settings.reload();
+    const { email } = await limited.register();
+    const admin = await limited.superuser();
+    await limited.request("PATCH", "/api/admin/config/", { token: admin.access_token, body: { login_rate_limit: 2 } });
+    const before = (await scrape(limited.request)).samples;
     for (let attempt = 0; attempt < 3; attempt++)
-      await limited.request("POST", "/api/login/", { body: { email, password: "wrong-password" } });
+      await limited.request("POST", "/api/login/", { body: { email, password: "wrong-password" }, headers: { "x-forwarded-for": "203.0.113.7" } });
     const { samples } = await scrape(limited.request);
-    expect(valueOf(samples, "authd_logins_total", { outcome: "failed" })).toBe(2);
-    expect(valueOf(samples, "authd_logins_total", { outcome: "rate_limited" })).toBe(1);
+    const delta = (outcome: string) => valueOf(samples, "authd_logins_total", { outcome }) - valueOf(before, "authd_logins_total", { outcome });
+    expect(delta("failed")).toBe(2);
+    expect(delta("rate_limited")).toBe(1);
   });
 
   test("METRICS_TOKEN gates it: no token or a wrong one is 401 in the error shape", async () => {
-    const gated = appOn(t.database, { metricsToken: "metrics-token-for-tests" });
     const missing = await gated.request("GET", "/metrics");
     expect(missing.status).toBe(401);
     expect(missing.body.code).toBe("not_authenticated");
     expect((await gated.request("GET", "/metrics", { token: "metrics-token-for-test" })).status).toBe(401);
-    expect((await gated.request("GET", "/metrics", { token: access_tokenOf(await t.account()) })).status).toBe(401);
+    expect((await gated.request("GET", "/metrics", { token: access_tokenOf(await gated.account()) })).status).toBe(401);
     await scrape(gated.request, { authorization: "Bearer metrics-token-for-tests" });
   });
 });
 
 const access_tokenOf = (account: { access_token: string }) => account.access_token;
 
+const exposedBase = await exposed.listen();
 describe("GET /metrics without METRICS_TOKEN, on a real port", () => {
-  const server = t.app.listen({ port: 0, hostname: "0.0.0.0" }).server!;
-  afterAll(() => server.stop(true));
+  const base = exposedBase;
+  const port = new URL(base).port;
   const external = Object.values(networkInterfaces())
     .flat()
     .find((address) => address?.family === "IPv4" && !address.internal)?.address;
 
   test("a loopback client gets it; a forwarded request does not", async () => {
-    const local = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+    const local = await fetch(`${base}/metrics`);
     expect(local.status).toBe(200);
     expect(await local.text()).toContain("authd_http_requests_total");
-    const forwarded = await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { "x-forwarded-for": "203.0.113.9" } });
+    const forwarded = await fetch(`${base}/metrics`, { headers: { "x-forwarded-for": "203.0.113.9" } });
     expect(forwarded.status).toBe(403);
     expect(((await forwarded.json()) as { code: string }).code).toBe("permission_denied");
   });
 
   test.skipIf(!external)("a client on another address gets 403", async () => {
-    const response = await fetch(`http://${external}:${server.port}/metrics`);
+    const response = await fetch(`http://${external}:${port}/metrics`);
     expect(response.status).toBe(403);
     expect(((await response.json()) as { code: string }).code).toBe("permission_denied");
   });

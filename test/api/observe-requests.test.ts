@@ -5,7 +5,7 @@ import { setupApp } from "../support/helpers";
 const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
 const record = (message: string, fields?: Record<string, unknown>) => lines.push({ message, fields });
 const log: Logger = { debug: record, info: record, warn: record, error: record };
-const t = await setupApp({ logLevel: "info" }, log);
+const t = await setupApp({ LOG_LEVEL: "info" }, log);
 
 const requestLines = () => lines.filter((line) => line.message === "request").map((line) => line.fields!);
 
@@ -32,11 +32,12 @@ describe("request log", () => {
   });
 });
 
+const quiet: string[] = [];
+const quietLog: Logger = { debug: (m) => quiet.push(m), info: (m) => quiet.push(m), warn: (m) => quiet.push(m), error: (m) => quiet.push(m) };
+const warnApp = await setupApp({ LOG_LEVEL: "warn" }, quietLog);
+
 describe("request log above info", () => {
   test("at LOG_LEVEL=warn no request lines are written", async () => {
-    const quiet: string[] = [];
-    const quietLog: Logger = { debug: (m) => quiet.push(m), info: (m) => quiet.push(m), warn: (m) => quiet.push(m), error: (m) => quiet.push(m) };
-    const warnApp = await setupApp({ logLevel: "warn" }, quietLog);
     await warnApp.request("GET", "/healthz");
     expect(quiet.filter((message) => message === "request")).toEqual([]);
   });

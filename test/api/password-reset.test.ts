@@ -1,14 +1,15 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { mailOutbox } from "../../src/db/schema";
-import { appOn, setupApp } from "../support/helpers";
+import { setupApp } from "../support/helpers";
+import { freePort } from "../support/pg-cluster";
 import { startSmtpServer, tokenIn } from "../support/smtp";
 
 setDefaultTimeout(30_000);
 
 const smtp = await startSmtpServer();
 afterAll(() => smtp.close());
-const t = await setupApp({ smtpUrl: smtp.url, mailRetryBaseSeconds: 1, publicUrl: "https://auth.example.com" });
+const t = await setupApp({ SMTP_URL: smtp.url, MAIL_RETRY_BASE_SECONDS: "1", PUBLIC_URL: "https://auth.example.com" });
 const admin = await t.superuser();
 const configure = (body: Record<string, unknown>) => t.request("PATCH", "/api/admin/config/", { token: admin.access_token, body });
 await configure({ password_reset_rate_limit: 1000 });
@@ -105,29 +106,24 @@ describe("POST /api/password/reset/confirm/", () => {
 
 describe("mail survives an SMTP outage and an authd restart", () => {
   test("SMTP down at the request: still 200; the mail arrives once the server is back, sent by the restarted authd", async () => {
-    await t.context.outbox.stop(); // only the two authd below deliver in this test
-    const down = await startSmtpServer();
-    const port = down.port;
-    await down.close();
-    const first = appOn(t.database, { smtpUrl: `smtp://127.0.0.1:${port}`, mailRetryBaseSeconds: 1 });
-    const { email } = await t.register();
-    const response = await first.request("POST", "/api/password/reset/", { body: { email } });
+    const port = await freePort();
+    const outage = await setupApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_RETRY_BASE_SECONDS: "1" });
+    const { email } = await outage.register();
+    const response = await outage.request("POST", "/api/password/reset/", { body: { email } });
     expect(response.status).toBe(200);
-    await Bun.sleep(500);
-    await first.context.outbox.stop(); // authd stops with the mail undelivered
-    const [queued] = await t.db.select().from(mailOutbox).where(eq(mailOutbox.kind, "password_reset")).orderBy(mailOutbox.id).then((rows) => rows.slice(-1));
+    await Bun.sleep(1_500); // past the outbox's next poll (1 s): a reset by email is not sent at once
+    const queued = await outage.inDatabase(async (db) => (await db.select().from(mailOutbox).where(eq(mailOutbox.kind, "password_reset")))[0]);
     expect(queued!.sentAt).toBeNull();
     expect(queued!.attempts).toBeGreaterThanOrEqual(1);
 
+    await outage.restart(); // with the mail undelivered
     const back = await startSmtpServer(port);
     try {
-      const restarted = appOn(t.database, { smtpUrl: back.url, mailRetryBaseSeconds: 1 });
       const [mail] = await back.mailsTo(email, { timeoutMs: 15_000, subject: RESET });
       expect(mail?.subject).toBe("Reset your password");
-      expect((await restarted.request("POST", "/api/password/reset/confirm/", { body: { token: tokenIn(mail!), new_password: "after-the-outage" } })).status).toBe(200);
+      expect((await outage.request("POST", "/api/password/reset/confirm/", { body: { token: tokenIn(mail!), new_password: "after-the-outage" } })).status).toBe(200);
     } finally {
       await back.close();
-      t.context.outbox.start();
     }
   });
 });

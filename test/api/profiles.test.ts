@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
 import { users } from "../../src/db/schema";
 import { setupApp } from "../support/helpers";
 
@@ -18,7 +17,7 @@ const ada = await member(`Ada Lovelace ${tag}`, { bio: "Mathematician.", locatio
 const grace = await member(`Grace Hopper ${tag}`);
 const hidden = await member(`Hidden Person ${tag}`, { privacy: true });
 const staff = await t.account();
-await t.db.update(users).set({ isStaff: true }).where(eq(users.id, staff.user.id));
+await t.setStaff([staff.user.id]);
 
 describe("GET /api/users/{username}/", () => {
   for (const slash of ["/", ""]) {

@@ -24,7 +24,7 @@ describe("POST /api/refresh/", () => {
 
   test("refresh tokens are stored only as their SHA-256", async () => {
     const { refresh_token } = await t.account();
-    const rows = await t.db.select().from(refreshTokens);
+    const rows = await t.inDatabase((db) => db.select().from(refreshTokens));
     const stored = JSON.stringify(rows);
     expect(stored).not.toContain(refresh_token);
     expect(rows.map((row) => row.tokenHash)).toContain(hashOpaqueToken(refresh_token));
@@ -88,10 +88,9 @@ describe("POST /api/refresh/", () => {
 
   test("an expired refresh token is 401 token_not_valid", async () => {
     const { refresh_token } = await t.account();
-    await t.db
-      .update(refreshTokens)
-      .set({ expiresAt: new Date(Date.now() - 1000) })
-      .where(eq(refreshTokens.tokenHash, hashOpaqueToken(refresh_token)));
+    await t.inDatabase((db) =>
+      db.update(refreshTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(refreshTokens.tokenHash, hashOpaqueToken(refresh_token))),
+    );
     const response = await refresh(refresh_token);
     expect(response.status).toBe(401);
     expect(response.body.code).toBe("token_not_valid");
@@ -100,10 +99,9 @@ describe("POST /api/refresh/", () => {
   test("rotation restarts the refresh lifetime from now", async () => {
     const { refresh_token } = await t.account();
     const rotated = await refresh(refresh_token);
-    const [row] = await t.db
-      .select()
-      .from(refreshTokens)
-      .where(eq(refreshTokens.tokenHash, hashOpaqueToken(rotated.body.refresh_token)));
+    const [row] = await t.inDatabase((db) =>
+      db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hashOpaqueToken(rotated.body.refresh_token))),
+    );
     const lifetime = (row!.expiresAt.getTime() - row!.createdAt.getTime()) / 1000;
     expect(Math.round(lifetime)).toBe(2_592_000);
   });
@@ -116,8 +114,10 @@ describe("POST /api/refresh/", () => {
 
   test("a refresh token of a revoked session is 401", async () => {
     const { refresh_token } = await t.account();
-    const [token] = await t.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hashOpaqueToken(refresh_token)));
-    await t.db.update(sessions).set({ revokedAt: new Date() }).where(eq(sessions.id, token!.sessionId));
+    await t.inDatabase(async (db) => {
+      const [token] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hashOpaqueToken(refresh_token)));
+      await db.update(sessions).set({ revokedAt: new Date() }).where(eq(sessions.id, token!.sessionId));
+    });
     expect((await refresh(refresh_token)).status).toBe(401);
   });
 });

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { users } from "../../src/db/schema";
 import { decodeJwt, setupApp } from "../support/helpers";
 
-const t = await setupApp({ trustProxy: true });
+const t = await setupApp({ TRUST_PROXY: "true" });
 
 const me = (token: string) => t.request("GET", "/api/me/", { token });
 const sessionIdOf = (accessToken: string) => decodeJwt(accessToken).payload.sid as string;
@@ -116,7 +116,7 @@ describe("revocation takes effect on the very next request", () => {
     const { devices } = await threeDevices();
     const bystander = await t.account();
     const userId = (await me(devices[0]!.access_token)).body.id;
-    await t.db.update(users).set({ isActive: false }).where(eq(users.id, userId));
+    await t.inDatabase((db) => db.update(users).set({ isActive: false }).where(eq(users.id, userId)));
     for (const device of devices) expect((await me(device.access_token)).status).toBe(401);
     expect((await me(bystander.access_token)).status).toBe(200);
   });

@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { appOn, setupApp } from "../support/helpers";
+import { setupApp } from "../support/helpers";
 
 const t = await setupApp();
+const bare = await setupApp({ COMPAT_ROUTES: "none" });
+const some = await setupApp({ COMPAT_ROUTES: "v1" });
 
 describe("one set of accounts and sessions behind every route set", () => {
   test("tokens from any set work on the native routes and the others; a logout through one ends the session everywhere", async () => {
@@ -34,7 +36,6 @@ describe("one set of accounts and sessions behind every route set", () => {
 
 describe("COMPAT_ROUTES", () => {
   test("none: those paths are 404 and absent from /api-doc/json; the native routes stay", async () => {
-    const bare = appOn(t.database, { compatRoutes: [] });
     for (const [method, path] of [["POST", "/api/token/"], ["POST", "/api/v1/auth/token/"], ["GET", "/api/v1/"], ["POST", "/dj-rest-auth/login/"], ["POST", "/api/user/create/"]] as const) {
       const response = await bare.request(method, path, { body: method === "POST" ? {} : undefined });
       expect(response.status, `${method} ${path}`).toBe(404);
@@ -46,7 +47,6 @@ describe("COMPAT_ROUTES", () => {
   });
 
   test("a list mounts only those sets, each under its own tag in the document", async () => {
-    const some = appOn(t.database, { compatRoutes: ["v1"] });
     expect((await some.request("POST", "/api/token/", { body: {} })).status).toBe(404);
     expect((await some.request("POST", "/api/v1/auth/token/", { body: {} })).status).toBe(400);
     const spec = (await t.request("GET", "/api-doc/json")).body;

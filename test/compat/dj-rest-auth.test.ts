@@ -5,7 +5,7 @@ import { type ReceivedMail, startSmtpServer, tokenIn } from "../support/smtp";
 // A dj-rest-auth front-end (seed 002, JWT mode), through /dj-rest-auth/ only.
 const smtp = await startSmtpServer();
 afterAll(() => smtp.close());
-const t = await setupApp({ smtpUrl: smtp.url });
+const t = await setupApp({ SMTP_URL: smtp.url });
 const admin = await t.superuser();
 const uidIn = (mail: ReceivedMail) => mail.body.match(/uid=(\w+)/)?.[1];
 const post = (path: string, body: unknown, token?: string) => t.request("POST", `/dj-rest-auth/${path}`, { body, token });

@@ -5,7 +5,7 @@ import { startSmtpServer, tokenIn } from "../support/smtp";
 // A SimpleJWT client (seeds 003, 004), through its own routes only.
 const smtp = await startSmtpServer();
 afterAll(() => smtp.close());
-const t = await setupApp({ smtpUrl: smtp.url });
+const t = await setupApp({ SMTP_URL: smtp.url });
 
 describe("the SimpleJWT flow", () => {
   test("create, obtain by username and by email, refresh with rotation, verify, reset by mail", async () => {
