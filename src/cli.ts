@@ -168,6 +168,8 @@ async function createSuperuser(args: string[], config: AppConfig, log: Logger) {
 
 /** Runs one command; resolves with the exit code, or never for `serve`, which runs until a signal. */
 export async function runCli(argv: string[], environment = process.env): Promise<number | undefined> {
+  // Nothing authd writes (the data directory, its lock, socket and secret) is for other users.
+  process.umask(0o077);
   const [command = "serve", ...rest] = argv;
   if (command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(HELP);

@@ -117,6 +117,9 @@ function compatRouteSets(value: string): CompatRouteSet[] {
 /** A bad environment variable: printed as one line naming it, exit 2. */
 export class ConfigError extends Error {}
 
+/** The shortest HS256 secret taken, from JWT_SECRET or DATA_DIR/jwt-secret. */
+export const MIN_SECRET_BYTES = 32;
+
 const SECRET_VARIABLES = new Set(["JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_PRIVATE_KEY", "DATABASE_URL", "SMTP_URL", "METRICS_TOKEN"]);
 
 const KEY_TYPES = { EdDSA: ["ed25519", undefined], ES256: ["ec", "prime256v1"] } as const;
@@ -172,7 +175,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   const env = values as Env;
   for (const name of ["JWT_SECRET", "JWT_SECRET_PREVIOUS"] as const) {
     const value = env[name];
-    if (value !== undefined && Buffer.byteLength(value) < 32) throw new ConfigError(`invalid ${name}: must be at least 32 bytes`);
+    if (value !== undefined && Buffer.byteLength(value) < MIN_SECRET_BYTES) throw new ConfigError(`invalid ${name}: must be at least ${MIN_SECRET_BYTES} bytes`);
   }
   const jwtPrivateKey = privateKeyFor(env);
   if (env.DATABASE_URL && !env.JWT_SECRET)

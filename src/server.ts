@@ -16,11 +16,11 @@ const BUN_MAX_BODY_BYTES = 2 ** 31 - 1;
 
 /** `authd serve`: migrate, listen, and on SIGTERM/SIGINT finish in-flight requests and exit 0. */
 export async function serve(config: AppConfig, log: Logger): Promise<void> {
+  const jwtSecret = config.jwtSecret ?? embeddedSecret(config.dataDir);
   if (!config.databaseUrl) await createEmbeddedDatabase(config, log);
   const database = await connectDatabase(config, log);
   const applied = await migrate(database.db);
   if (applied) log.info("migrations applied", { count: applied });
-  const jwtSecret = config.jwtSecret ?? embeddedSecret(config.dataDir);
   const context = createContext({ config: { ...config, jwtSecret }, database, log });
   const app = appFor(context);
   try {

@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AppConfig } from "./config";
+import { type AppConfig, ConfigError, MIN_SECRET_BYTES } from "./config";
 import { type Database, openDatabase, pgliteDatabaseExists, ping } from "./db/client";
+import { makePrivateDir, tightenTree } from "./db/private-files";
 import type { Logger } from "./logger";
 
 /** A failure to start that the operator can act on: printed as one line, exit 1. */
@@ -41,7 +42,7 @@ export function dataDirHolder(dataDir: string): number | undefined {
 
 export function lockDataDir(dataDir: string): () => void {
   const { lock } = dataDirLayout(dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
@@ -57,15 +58,33 @@ export function lockDataDir(dataDir: string): () => void {
   throw new StartupError(`could not lock DATA_DIR ${dataDir}`);
 }
 
-/** Embedded mode without JWT_SECRET: a secret generated on first start, kept in DATA_DIR, never printed. */
+/**
+ * Embedded mode without JWT_SECRET: a secret generated on first start, kept in DATA_DIR, never
+ * printed. One found there is held to JWT_SECRET's rule (at least 32 bytes).
+ */
 export function embeddedSecret(dataDir: string): string {
   const { secret: path } = dataDirLayout(dataDir);
-  if (existsSync(path)) return readFileSync(path, "utf8").trim();
-  mkdirSync(dataDir, { recursive: true });
+  if (existsSync(path)) {
+    const secret = readFileSync(path, "utf8").trim();
+    if (Buffer.byteLength(secret) < MIN_SECRET_BYTES)
+      throw new ConfigError(`invalid ${path}: the JWT secret must be at least ${MIN_SECRET_BYTES} bytes (delete the file to have a new one made, which logs everyone out)`);
+    return secret;
+  }
+  makePrivateDir(dataDir);
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
   writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: "wx" });
   chmodSync(path, 0o600);
   return secret;
+}
+
+/**
+ * DATA_DIR and everything in it owner-only (0700 / 0600): an existing directory with looser
+ * modes, from an older authd or a copy, is tightened before anything reads it.
+ */
+export function secureDataDir(dataDir: string, log: Logger): void {
+  makePrivateDir(dataDir);
+  const tightened = tightenTree(dataDir);
+  if (tightened) log.warn("DATA_DIR had files readable or writable by others: made owner-only", { data_dir: dataDir, tightened });
 }
 
 const reasonOf = (error: unknown) => {
@@ -103,6 +122,7 @@ export async function createEmbeddedDatabase(config: AppConfig, log: Logger): Pr
  */
 export async function connectDatabase(config: AppConfig, log: Logger): Promise<Database> {
   if (!config.databaseUrl) {
+    secureDataDir(config.dataDir, log);
     const release = lockDataDir(config.dataDir);
     try {
       const database = await openDatabase({ kind: "pglite", dataDir: dataDirLayout(config.dataDir).pgdata });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -12,6 +12,7 @@ import { Placeholder, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type postgres from "postgres";
 import { bundledMigrations } from "./bundled-migrations" with { type: "macro" };
+import { makePrivateDir } from "./private-files";
 import * as schema from "./schema";
 import { releaseZeroPages } from "./zero-pages";
 
@@ -108,13 +109,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     };
   }
   // PGlite does not create parent directories of its data dir itself.
-  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+  if (target.dataDir) makePrivateDir(target.dataDir);
+  const [{ PGlite }, { drizzle: drizzlePglite }, { PrivateNodeFS }] = await Promise.all([
     import("@electric-sql/pglite"),
     import("drizzle-orm/pglite"),
+    import("./private-node-fs"),
   ]);
   const client = await PGlite.create({
     dataDir: target.dataDir,
+    fs: target.dataDir ? new PrivateNodeFS(target.dataDir) : undefined,
     loadDataDir: target.loadDataDir,
     ...(await pgliteOptions({ initdb: !target.loadDataDir && !(target.dataDir && pgliteDatabaseExists(target.dataDir)) })),
   });
@@ -186,16 +189,16 @@ export async function pgliteOptions({ initdb = true }: { initdb?: boolean } = {}
 
 /**
  * A file URL PGlite can stream from. Files embedded in a compiled binary live under /$bunfs,
- * which Bun.file reads but node:fs streams (PGlite's loader) do not: copy those out once.
+ * which Bun.file reads but node:fs streams (PGlite's loader) do not: copied out once per
+ * process into a directory of its own (0700), removed at exit. Not a shared name in /tmp:
+ * another local user could plant an extension there before authd starts.
  */
 async function readableFile(path: string): Promise<URL> {
   if (!path.startsWith("/$bunfs/")) return pathToFileURL(path);
-  const bytes = await Bun.file(path).bytes();
-  const copy = join(tmpdir(), `authd-${Bun.hash(bytes).toString(16)}-${basename(path)}`);
-  if (!(await Bun.file(copy).exists())) {
-    await Bun.write(`${copy}.${process.pid}`, bytes);
-    renameSync(`${copy}.${process.pid}`, copy);
-  }
+  const dir = mkdtempSync(join(tmpdir(), "authd-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const copy = join(dir, basename(path));
+  await Bun.write(copy, Bun.file(path));
   return pathToFileURL(copy);
 }
 

@@ -85,9 +85,11 @@ export interface RunningAuthd {
  */
 export async function startAuthd(
   bin: string,
-  options: { cwd: string; env: Record<string, string>; onLog?: (entry: Record<string, unknown>) => void },
+  options: { cwd: string; env: Record<string, string>; onLog?: (entry: Record<string, unknown>) => void; umask?: string },
 ): Promise<RunningAuthd> {
-  const child = Bun.spawn([bin, "serve"], { cwd: options.cwd, env: options.env, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  // With a umask, through a shell that sets it and then becomes authd (same pid).
+  const command = options.umask === undefined ? [bin, "serve"] : ["sh", "-c", `umask ${options.umask} && exec "$0" serve`, bin];
+  const child = Bun.spawn(command, { cwd: options.cwd, env: options.env, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   const logs: Array<Record<string, unknown>> = [];
   let resolveListening: (url: string) => void = () => {};
   let rejectListening: (error: Error) => void = () => {};
