@@ -1,5 +1,6 @@
 import "./fast-paths";
 import { Elysia } from "elysia";
+import { clientReader } from "./client-info";
 import type { AppConfig } from "./config";
 import type { AppContext } from "./context";
 import type { Database } from "./db/client";
@@ -77,7 +78,7 @@ export function createContext({ config, database, log: givenLog }: AppOptions): 
   const emailVerification = new EmailVerificationService({ db, users, tokens, outbox, rateLimiter });
   const audit = new AuditLog(db);
   const admin = new AdminService({ db, users, sessions, passwords, settings, audit });
-  return { config, database, log, metrics, settings, passwords, accessTokens, users, sessions, outbox, auth, password, emailVerification, audit, admin };
+  return { config, clientOf: clientReader(config.trustProxy), database, log, metrics, settings, passwords, accessTokens, users, sessions, outbox, auth, password, emailVerification, audit, admin };
 }
 
 /** The whole HTTP API over an open, migrated database. */

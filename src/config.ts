@@ -2,6 +2,7 @@ import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Type, { type Static } from "typebox";
 import { Compile } from "typebox/compile";
+import { type TrustProxy, parseTrustProxy } from "./client-info";
 
 /**
  * Process configuration, read once from the environment at start. Runtime settings that an
@@ -18,7 +19,7 @@ const EnvSchema = Type.Object({
   JWT_PRIVATE_KEY: Type.Optional(Type.String({ pattern: "-----BEGIN" })),
   JWT_PRIVATE_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   CORS_ORIGINS: Type.String(),
-  TRUST_PROXY: Type.Boolean(),
+  TRUST_PROXY: Type.String(),
   LOG_LEVEL: Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")]),
   SMTP_URL: Type.Optional(Type.String({ pattern: "^smtps?://" })),
   MAIL_FROM: Type.String({ minLength: 3 }),
@@ -80,7 +81,8 @@ export interface AppConfig {
   /** PEM private key for EdDSA (Ed25519) or ES256 (P-256). */
   jwtPrivateKey?: string;
   corsOrigins: string[];
-  trustProxy: boolean;
+  /** Who may name the client's address in X-Forwarded-For (see client-info.ts). */
+  trustProxy: TrustProxy;
   logLevel: Env["LOG_LEVEL"];
   smtpUrl?: string;
   mailFrom: string;
@@ -152,10 +154,6 @@ function privateKeyFor(env: Env): string | undefined {
 function convert(name: keyof Env, raw: string): unknown {
   const schema = EnvSchema.properties[name] as { type?: string };
   if (schema.type === "integer") return /^\d+$/.test(raw) ? Number(raw) : raw;
-  if (name === "TRUST_PROXY") {
-    if (["1", "true", "yes", "on"].includes(raw.toLowerCase())) return true;
-    if (["0", "false", "no", "off", ""].includes(raw.toLowerCase())) return false;
-  }
   return raw;
 }
 
@@ -178,6 +176,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     if (value !== undefined && Buffer.byteLength(value) < MIN_SECRET_BYTES) throw new ConfigError(`invalid ${name}: must be at least ${MIN_SECRET_BYTES} bytes`);
   }
   const jwtPrivateKey = privateKeyFor(env);
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (typeof trustProxy === "string")
+    throw new ConfigError(
+      `invalid TRUST_PROXY ${JSON.stringify(environment.TRUST_PROXY)}: ${trustProxy} (allowed: false, true, a number of proxies, or a comma list of addresses and CIDRs)`,
+    );
   if (env.DATABASE_URL && !env.JWT_SECRET)
     throw new ConfigError("JWT_SECRET is required when DATABASE_URL is set (at least 32 bytes)");
   return {
@@ -190,7 +193,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     jwtAlgorithm: env.JWT_ALGORITHM,
     jwtPrivateKey,
     corsOrigins: env.CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
-    trustProxy: env.TRUST_PROXY,
+    trustProxy,
     logLevel: env.LOG_LEVEL,
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,

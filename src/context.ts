@@ -1,3 +1,4 @@
+import type { ClientReader } from "./client-info";
 import type { AppConfig } from "./config";
 import type { Database } from "./db/client";
 import type { Logger } from "./logger";
@@ -17,6 +18,8 @@ import type { AccessTokens } from "./tokens";
 /** Everything a feature module may use, built once in `createApp`. */
 export interface AppContext {
   config: AppConfig;
+  /** Who is calling (user agent, address under TRUST_PROXY). */
+  clientOf: ClientReader;
   database: Database;
   log: Logger;
   metrics: Metrics;

@@ -1,4 +1,5 @@
 import { type Placeholder, type SQL, and, eq, gt, sql } from "drizzle-orm";
+import { networkOf } from "./client-info";
 import type { Db } from "./db/client";
 import { rateLimits } from "./db/schema";
 import { ApiError } from "./errors";
@@ -28,11 +29,11 @@ export function assertUnderLimit(window: FailureWindow | null, limit: number): v
 }
 
 /**
- * The per-IP key of a limit, or none for a client of unknown address (a request handed to the
- * app in-process). Behind a reverse proxy, set TRUST_PROXY so that each client is counted by
- * its own address rather than all of them by the proxy's.
+ * The per-IP key of a limit (an IPv6 client by its /64), or none for a client of unknown
+ * address (a request handed to the app in-process). Behind a reverse proxy, set TRUST_PROXY so
+ * that each client is counted by its own address rather than all of them by the proxy's.
  */
-export const perIpKeys = (prefix: string, ip: string | null): string[] => (ip ? [`${prefix}:ip:${ip}`] : []);
+export const perIpKeys = (prefix: string, ip: string | null): string[] => (ip ? [`${prefix}:ip:${networkOf(ip)}`] : []);
 
 export class RateLimiter {
   constructor(private readonly db: Db) {}

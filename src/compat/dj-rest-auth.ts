@@ -1,5 +1,4 @@
 import { Elysia, t } from "elysia";
-import { clientInfo } from "../client-info";
 import type { AppContext } from "../context";
 import type { Account } from "../db/schema";
 import { ApiError, errorResponses, validationError } from "../errors";
@@ -29,8 +28,7 @@ function matchingPasswords(first: string, second: string, secondField: string): 
 
 /** Seed 002's dj-rest-auth routes (JWT mode) under /dj-rest-auth/, over authd's services. */
 export const djRestAuthRoutes = (context: AppContext) => {
-  const { auth, users, password, emailVerification, settings, sessions, accessTokens, config } = context;
-  const client = (request: Request, server: Parameters<typeof clientInfo>[1]) => clientInfo(request, server, config.trustProxy);
+  const { auth, users, password, emailVerification, settings, sessions, accessTokens, clientOf: client } = context;
   const updateUser = async ({ user, body }: { user: Account; body: { username?: string; first_name?: string; last_name?: string } }) =>
     toDjUser(await users.updateProfile(user.id, body));
   const userUpdate = {

@@ -1,5 +1,5 @@
+import type { Server } from "bun";
 import { Elysia, t } from "elysia";
-import { clientInfo } from "../client-info";
 import type { AppContext } from "../context";
 import { errorResponses } from "../errors";
 import { EmailField, PasswordField, UsernameField, normalizeBodyEmail } from "../modules/users/model";
@@ -12,13 +12,13 @@ const TAG = "compat: simplejwt";
  * logins, rotation and limits. /api/token/verify/, the reset routes and /api/users/ are native.
  */
 export const simpleJwtRoutes = (context: AppContext) => {
-  const { auth, config } = context;
+  const { auth, clientOf } = context;
   const obtain = {
     body: CredentialsBody,
     response: { 200: SimpleJwtPair, ...errorResponses(400, 401, 403, 429) },
   } as const;
-  const login = async ({ body, request, server }: { body: typeof CredentialsBody.static; request: Request; server: Parameters<typeof clientInfo>[1] }) =>
-    simpleJwtPair(await auth.login(credentialsAccount(body), body.password, clientInfo(request, server, config.trustProxy)));
+  const login = async ({ body, request, server }: { body: typeof CredentialsBody.static; request: Request; server: Server<unknown> | null }) =>
+    simpleJwtPair(await auth.login(credentialsAccount(body), body.password, clientOf(request, server)));
 
   return new Elysia({ prefix: "/api", tags: [TAG] })
     .post("/token/", login, { ...obtain, detail: { summary: "Obtain a token pair (SimpleJWT)", tags: [TAG] } })
@@ -31,7 +31,7 @@ export const simpleJwtRoutes = (context: AppContext) => {
     .post(
       "/user/create/",
       async ({ body, set, request, server }) => {
-        const user = await auth.register(body, clientInfo(request, server, config.trustProxy));
+        const user = await auth.register(body, clientOf(request, server));
         set.status = 201;
         return { email: user.email, username: user.username };
       },

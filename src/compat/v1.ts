@@ -1,5 +1,4 @@
 import { Elysia, t } from "elysia";
-import { clientInfo } from "../client-info";
 import type { AppContext } from "../context";
 import { errorResponses } from "../errors";
 import { authGuard } from "../guard";
@@ -14,7 +13,7 @@ const TAG = "compat: v1";
 
 /** Seed 001's /api/v1 routes over authd's services: tokens, account, staff management. */
 export const v1Routes = (context: AppContext) => {
-  const { auth, admin, sessions, config } = context;
+  const { auth, admin, sessions, clientOf } = context;
   const users = userManagement(context);
 
   return new Elysia({ prefix: "/api/v1", tags: [TAG] })
@@ -27,7 +26,7 @@ export const v1Routes = (context: AppContext) => {
     .post(
       "/auth/token/",
       async ({ body, request, server }) =>
-        simpleJwtPair(await auth.login(credentialsAccount(body), body.password, clientInfo(request, server, config.trustProxy))),
+        simpleJwtPair(await auth.login(credentialsAccount(body), body.password, clientOf(request, server))),
       { body: CredentialsBody, response: { 200: SimpleJwtPair, ...errorResponses(400, 401, 403, 429) }, detail: { summary: "Obtain a token pair (v1)", tags: [TAG] } },
     )
     .post("/auth/token/refresh/", async ({ body }) => simpleJwtPair(await auth.refresh(body.refresh)), {

@@ -3,7 +3,8 @@ import { eq } from "drizzle-orm";
 import { users } from "../../src/db/schema";
 import { decodeJwt, setupApp } from "../support/helpers";
 
-const t = await setupApp({ TRUST_PROXY: "true" });
+// Two proxies in front: each login names its client first, then the inner proxy (10.0.0.1).
+const t = await setupApp({ TRUST_PROXY: "2" });
 
 const me = (token: string) => t.request("GET", "/api/me/", { token });
 const sessionIdOf = (accessToken: string) => decodeJwt(accessToken).payload.sid as string;

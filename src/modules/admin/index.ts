@@ -1,5 +1,5 @@
+import type { Server } from "bun";
 import { Elysia } from "elysia";
-import { clientInfo } from "../../client-info";
 import type { AppContext } from "../../context";
 import type { Account } from "../../db/schema";
 import { ApiError, errorResponses, rejectUnknownFields } from "../../errors";
@@ -17,14 +17,14 @@ export function userIdOf(params: { id: string }): number {
   return id;
 }
 
-type Hook = { user: Account; request: Request; server: Parameters<typeof clientInfo>[1]; set: { status?: unknown } };
+type Hook = { user: Account; request: Request; server: Server<unknown> | null; set: { status?: unknown } };
 
 /**
  * The user-management handlers and the change route's schema, shared by /api/admin/users/
  * and seed 001's /api/v1/account/management/ (src/compat/v1.ts).
  */
-export function userManagement({ admin, config }: Pick<AppContext, "admin" | "config">) {
-  const actorOf = ({ user, request, server }: Hook) => ({ id: user.id, ip: clientInfo(request, server, config.trustProxy).ip });
+export function userManagement({ admin, clientOf }: Pick<AppContext, "admin" | "clientOf">) {
+  const actorOf = ({ user, request, server }: Hook) => ({ id: user.id, ip: clientOf(request, server).ip });
   return {
     actorOf,
     create: async (hook: Hook & { body: typeof AdminModel.createUser.static }) => {

@@ -1,5 +1,4 @@
 import { Elysia } from "elysia";
-import { clientInfo } from "../../client-info";
 import type { AppContext } from "../../context";
 import { ApiError, errorResponses, validationError } from "../../errors";
 import { authGuard, authenticateAccessToken } from "../../guard";
@@ -15,7 +14,7 @@ export function loginIdentifier(body: { email?: string; username?: string }): Ac
 }
 
 export const authModule = (context: AppContext) => {
-  const { auth, config } = context;
+  const { auth, clientOf } = context;
   return new Elysia({ prefix: "/api", tags: ["auth"] })
     .use(authGuard(context))
     .get(
@@ -30,7 +29,7 @@ export const authModule = (context: AppContext) => {
     .post(
       "/register/",
       async ({ body, set, request, server }) => {
-        const user = await auth.register(body, clientInfo(request, server, config.trustProxy));
+        const user = await auth.register(body, clientOf(request, server));
         set.status = 201;
         return toPublicUser(user);
       },
@@ -51,7 +50,7 @@ export const authModule = (context: AppContext) => {
       "/login/",
       ({ body, request, server }) => {
         const account = loginIdentifier(body);
-        return auth.login(account, body.password, clientInfo(request, server, config.trustProxy));
+        return auth.login(account, body.password, clientOf(request, server));
       },
       {
         body: AuthModel.login,

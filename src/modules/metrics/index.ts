@@ -2,9 +2,17 @@ import { timingSafeEqual } from "node:crypto";
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../../context";
 import { ApiError, errorResponses } from "../../errors";
+import { canonicalIp } from "../../client-info";
 import { bearerToken } from "../../guard";
 
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1)$/;
+
+/** Headers a proxy sets to say whom it forwards for: any of them means the caller is not this machine. */
+const FORWARDING = /^(forwarded|via|x-forwarded-.*|x-real-ip|x-client-ip|x-cluster-client-ip|true-client-ip|cf-connecting-ip|fastly-client-ip|x-original-forwarded-for)$/;
+const forwardedByAProxy = (request: Request) => {
+  for (const name of request.headers.keys()) if (FORWARDING.test(name)) return true;
+  return false;
+};
 const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest();
 
 /**
@@ -20,8 +28,8 @@ function assertMayRead(request: Request, address: string | undefined, token: str
       });
     return;
   }
-  const forwarded = request.headers.has("x-forwarded-for") || request.headers.has("forwarded");
-  if (forwarded || (address !== undefined && !LOOPBACK.test(address)))
+  const peer = canonicalIp(address);
+  if (forwardedByAProxy(request) || (address !== undefined && !(peer && LOOPBACK.test(peer))))
     throw new ApiError("permission_denied", "Metrics are served to loopback clients only; set METRICS_TOKEN to serve them elsewhere.");
 }
 

@@ -1,6 +1,5 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context";
-import { clientInfo } from "../../client-info";
 import { errorResponses, validationError } from "../../errors";
 import { authGuard } from "../../guard";
 import { normalizeBodyEmail } from "../users/model";
@@ -29,7 +28,7 @@ export const passwordModule = (context: AppContext) =>
     .post(
       "/reset/",
       async ({ body, request, server }) => {
-        await context.password.requestReset(body.email, clientInfo(request, server, context.config.trustProxy));
+        await context.password.requestReset(body.email, context.clientOf(request, server));
         return { status: "OK" as const };
       },
       {
