@@ -2,14 +2,13 @@ import { parseArgs } from "node:util";
 import { getSchemaValidator, t } from "elysia";
 import packageJson from "../package.json";
 import { type AppConfig, ConfigError, loadConfig } from "./config";
-import { migrate } from "./db/client";
 import { type Logger, createLogger } from "./logger";
 import { EmailField, PasswordField, normalizeEmail } from "./modules/users/model";
 import { UserService } from "./modules/users/service";
 import { PasswordHasher } from "./passwords";
 import { serve } from "./server";
 import { type ControlRequest, controlSocketPath, sendControlRequest } from "./control-socket";
-import { StartupError, connectDatabase, dataDirHolder } from "./startup";
+import { StartupError, connectDatabase, dataDirHolder, runMigrations } from "./startup";
 
 export const VERSION = packageJson.version;
 
@@ -111,7 +110,7 @@ function promptHidden(question: string): Promise<string> {
 async function withDatabase<T>(config: AppConfig, log: Logger, work: (db: Awaited<ReturnType<typeof connectDatabase>>) => Promise<T>) {
   const database = await connectDatabase(config, log);
   try {
-    await migrate(database.db);
+    await runMigrations(database.db, log);
     return await work(database);
   } finally {
     await database.close();
@@ -196,7 +195,7 @@ export async function runCli(argv: string[], environment = process.env): Promise
       case "migrate": {
         if (rest.length) throw new UsageError(`migrate takes no arguments (got "${rest[0]}")`);
         const database = await connectDatabase(config, log);
-        const applied = await migrate(database.db).finally(() => database.close());
+        const applied = await runMigrations(database.db, log).finally(() => database.close());
         console.log(applied ? `Applied ${applied} migration(s).` : "No pending migrations.");
         return 0;
       }

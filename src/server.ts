@@ -1,11 +1,10 @@
 import { appFor, createContext } from "./app";
 import type { AppConfig } from "./config";
-import { migrate } from "./db/client";
 import type { Logger } from "./logger";
 import { serveControlSocket } from "./control-socket";
 import { scheduleMaintenance } from "./maintenance";
 import { passwordWorkDone } from "./passwords";
-import { StartupError, connectDatabase, createEmbeddedDatabase, embeddedSecret } from "./startup";
+import { StartupError, connectDatabase, createEmbeddedDatabase, embeddedSecret, runMigrations } from "./startup";
 
 /**
  * Bun's own limit answers 413 with an empty body, so it is set out of reach: the app refuses a
@@ -19,7 +18,7 @@ export async function serve(config: AppConfig, log: Logger): Promise<void> {
   const jwtSecret = config.jwtSecret ?? embeddedSecret(config.dataDir);
   if (!config.databaseUrl) await createEmbeddedDatabase(config, log);
   const database = await connectDatabase(config, log);
-  const applied = await migrate(database.db);
+  const applied = await runMigrations(database.db, log);
   if (applied) log.info("migrations applied", { count: applied });
   const context = createContext({ config: { ...config, jwtSecret }, database, log });
   const app = appFor(context);

@@ -27,7 +27,7 @@ const refreshTokenUnspent = (tokenHash: string | Placeholder) =>
 
 const secondsFromNow = (seconds: number | SQL) => sql`now() + make_interval(secs => ${seconds})`;
 
-const { passwordHash: _, ...accountColumns } = getTableColumns(users);
+const { passwordHash: _, usernameKey: _key, usernameSkeleton: _skeleton, ...accountColumns } = getTableColumns(users);
 const accountColumnEntries = Object.entries(accountColumns);
 
 /** A raw row to an Account, each value decoded by its Drizzle column (as Drizzle's own mapper does). */

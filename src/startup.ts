@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AppConfig, ConfigError, MIN_SECRET_BYTES } from "./config";
-import { type Database, openDatabase, pgliteDatabaseExists, ping } from "./db/client";
+import { type Database, type Db, migrate, openDatabase, pgliteDatabaseExists, ping } from "./db/client";
 import { makePrivateDir, tightenTree } from "./db/private-files";
 import type { Logger } from "./logger";
+import { completeUsernameForms } from "./modules/users/service";
 
 /** A failure to start that the operator can act on: printed as one line, exit 1. */
 export class StartupError extends Error {}
@@ -114,6 +115,19 @@ export async function createEmbeddedDatabase(config: AppConfig, log: Logger): Pr
   for (const line of lines) if (line !== failure) process.stderr.write(`${line}\n`);
   if (exitCode !== 0) throw new StartupError(failure?.slice("authd: ".length) ?? `authd migrate exited with ${exitCode}`);
   log.info("embedded database created", { data_dir: config.dataDir, migrations: Number(stdout.match(/Applied (\d+)/)?.[1] ?? 0) });
+}
+
+/**
+ * Applies pending migrations, then the data changes SQL cannot make (usernames' derived forms).
+ * Returns how many migrations it applied.
+ */
+export async function runMigrations(db: Db, log: Logger): Promise<number> {
+  const applied = await migrate(db);
+  const { completed, clashes } = await completeUsernameForms(db);
+  if (completed) log.info("usernames given their lookup forms", { count: completed });
+  for (const clash of clashes)
+    log.warn("username looks like another user's: kept, but not unique until changed", { user_id: clash.id });
+  return applied;
 }
 
 /**

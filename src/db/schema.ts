@@ -22,6 +22,11 @@ export const users = pgTable(
     // Stored trimmed and lower-cased, so a plain unique index is a case-insensitive one.
     email: text("email").notNull(),
     username: text("username").notNull().default(""),
+    // Computed from the username in src/usernames.ts (not by SQL, whose lower() folds only ASCII
+    // in some locales): the form it is looked up by, and its confusable skeleton. Each is unique
+    // among set usernames; "" while the username is "" (or before an older row was backfilled).
+    usernameKey: text("username_key").notNull().default(""),
+    usernameSkeleton: text("username_skeleton").notNull().default(""),
     firstName: text("first_name").notNull().default(""),
     lastName: text("last_name").notNull().default(""),
     passwordHash: text("password_hash").notNull(),
@@ -41,12 +46,11 @@ export const users = pgTable(
   },
   (table) => [
     uniqueIndex("users_email_key").on(table.email),
-    // Usernames are optional: only non-empty ones must be unique, whatever their letter case.
-    uniqueIndex("users_username_key")
-      .on(sql`lower(${table.username})`)
-      .where(sql`${table.username} <> ''`),
+    // Usernames are optional: only set ones must be unique, in any letter case or look-alike form.
+    uniqueIndex("users_username_key").on(table.usernameKey).where(sql`${table.usernameKey} <> ''`),
+    uniqueIndex("users_username_skeleton_key").on(table.usernameSkeleton).where(sql`${table.usernameSkeleton} <> ''`),
     // Profile search: a case-insensitive substring match stays an index scan at millions of users.
-    index("users_username_trgm_idx").using("gin", sql`lower(${table.username}) gin_trgm_ops`),
+    index("users_username_trgm_idx").using("gin", sql`${table.usernameKey} gin_trgm_ops`),
     check("users_email_lower_case", sql`${table.email} = lower(${table.email})`),
   ],
 );
@@ -99,8 +103,8 @@ export const config = pgTable("config", {
 });
 
 export type User = typeof users.$inferSelect;
-/** A user as an authenticated request sees it: everything but the password hash. */
-export type Account = Omit<User, "passwordHash">;
+/** A user as an authenticated request sees it: everything but the password hash and the username's derived forms. */
+export type Account = Omit<User, "passwordHash" | "usernameKey" | "usernameSkeleton">;
 export type Session = typeof sessions.$inferSelect;
 
 /** Fixed-window counters for brute-force limits, shared by every instance. */

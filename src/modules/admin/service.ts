@@ -95,7 +95,7 @@ export class AdminService {
         const before = await this.lockUser(tx, id, removesSuperuser);
         if (removesSuperuser && before.isSuperuser && before.isActive) await this.assertAnotherSuperuser(tx, id);
         const values = {
-          ...profileColumns(changes),
+          ...(await profileColumns(changes)),
           email: changes.email,
           passwordHash,
           isActive: changes.is_active,

@@ -12,6 +12,7 @@ import { assertAcceptablePassword } from "../../password-policy";
 import type { MailOutbox } from "../../mail/outbox";
 import type { LoginOutcome, Metrics } from "../../metrics";
 import type { User } from "../../db/schema";
+import { usernameKey } from "../../usernames";
 import { normalizeEmail } from "../users/model";
 import type { NewUser, UserService } from "../users/service";
 
@@ -67,7 +68,7 @@ export class AuthService {
         .prepare(name);
     this.candidateByEmail = candidate(eq(users.email, sql.placeholder("identifier")), "login_candidate_by_email");
     this.candidateByUsername = candidate(
-      and(ne(users.username, ""), eq(sql`lower(${users.username})`, sql`lower(${sql.placeholder("identifier")})`))!,
+      and(ne(users.usernameKey, ""), eq(users.usernameKey, sql.placeholder("identifier")))!,
       "login_candidate_by_username",
     );
   }
@@ -117,9 +118,9 @@ export class AuthService {
   private async checkedLogin(account: AccountIdentifier, password: string, client: ClientInfo): Promise<TokenPair> {
     const { passwords, rateLimiter, sessions } = this.deps;
     const byEmail = "email" in account;
-    const identifier = byEmail ? normalizeEmail(account.email) : account.username.trim();
+    const identifier = byEmail ? normalizeEmail(account.email) : usernameKey(account.username);
     const settings = await this.deps.settings.current();
-    const limitKey = `login:${byEmail ? identifier : `username:${identifier.toLowerCase()}`}|${client.ip ?? ""}`;
+    const limitKey = `login:${byEmail ? identifier : `username:${identifier}`}|${client.ip ?? ""}`;
     const statement = byEmail ? this.candidateByEmail : this.candidateByUsername;
     const [candidate] = await statement.execute({ identifier, limitKey });
     const { user, failures } = candidate!;

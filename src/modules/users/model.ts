@@ -3,6 +3,7 @@ import { FormatRegistry } from "elysia/type-system";
 import type { Account } from "../../db/schema";
 import { validationError } from "../../errors";
 import { trustedResponse } from "../../fast-paths";
+import { HIDDEN_OR_CONTROL } from "../../usernames";
 
 /** Field schemas shared by every route that takes or returns a user. */
 export const EmailField = t.String({ format: "email", maxLength: 254, examples: ["ada@example.com"] });
@@ -16,9 +17,9 @@ export const PasswordField = t.String({ minLength: 8, maxLength: 128, examples: 
 export const USERNAME_MAX_LENGTH = 150;
 FormatRegistry.Set("display-name", (value) => {
   const text = value.trim();
-  return !/[\u0000-\u001f\u007f]/.test(text) && (text.length <= USERNAME_MAX_LENGTH || [...text].length <= USERNAME_MAX_LENGTH);
+  return !HIDDEN_OR_CONTROL.test(text) && (text.length <= USERNAME_MAX_LENGTH || [...text].length <= USERNAME_MAX_LENGTH);
 });
-export const USERNAME_RULE = `Usernames are 1 to ${USERNAME_MAX_LENGTH} characters once trimmed (spaces, accents and any script are fine), no control characters; "" unsets it.`;
+export const USERNAME_RULE = `Usernames are 1 to ${USERNAME_MAX_LENGTH} characters once trimmed (spaces, accents and any script are fine), with no control, invisible or direction-changing characters; "" unsets it.`;
 export const UsernameField = t
   .Transform(t.String({ format: "display-name", error: USERNAME_RULE, description: USERNAME_RULE, examples: ["John Smith"] }))
   .Decode((username) => username.trim())

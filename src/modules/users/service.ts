@@ -4,16 +4,22 @@ import { type User, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { Page } from "../../pagination";
 import type { PasswordHasher } from "../../passwords";
+import { usernameKey, usernameSkeleton } from "../../usernames";
 import type { ProfileSummary, ProfileUpdate } from "./model";
 
 /** `text` as a LIKE pattern that matches it literally anywhere. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 
-const hasUsername = ne(users.username, "");
+const hasUsername = ne(users.usernameKey, "");
 const profileSummary = { id: users.id, username: users.username, avatar: users.avatar, privacy: users.privacy };
 type ProfileSummaryRow = typeof ProfileSummary.static;
-// Lower-cased by PostgreSQL on both sides, as the unique index on lower(username) is.
-const usernameIs = (username: string) => and(hasUsername, sql`lower(${users.username}) = lower(${username})`)!;
+const usernameIs = (username: string) => and(hasUsername, eq(users.usernameKey, usernameKey(username)))!;
+
+/** The columns a username is stored in: itself, its lookup key and its skeleton ("" for both while unset). */
+export async function usernameColumns(username: string) {
+  if (!username) return { username, usernameKey: "", usernameSkeleton: "" };
+  return { username, usernameKey: usernameKey(username), usernameSkeleton: await usernameSkeleton(username) };
+}
 
 export interface NewUser {
   email: string;
@@ -33,8 +39,8 @@ const UNIQUE_VIOLATION = "23505";
 type Transaction = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 /** A profile change as the columns it sets (undefined: left as it is). */
-export const profileColumns = (changes: ProfileUpdate) => ({
-  username: changes.username,
+export const profileColumns = async (changes: ProfileUpdate) => ({
+  ...(changes.username === undefined ? {} : await usernameColumns(changes.username)),
   firstName: changes.first_name,
   lastName: changes.last_name,
   bio: changes.bio,
@@ -51,7 +57,8 @@ export function conflictOf(error: unknown): ApiError | undefined {
   if (code !== UNIQUE_VIOLATION) return undefined;
   const name = constraint_name ?? constraint ?? "";
   // No `fields`: those are for validation errors only (the one error shape).
-  if (name === "users_username_key") return new ApiError("username_taken", "A user with that username already exists.");
+  if (name === "users_username_key" || name === "users_username_skeleton_key")
+    return new ApiError("username_taken", "A user with that username (or one that looks the same) already exists.");
   return new ApiError("email_taken", "A user with that email already exists.");
 }
 
@@ -93,7 +100,7 @@ export class UserService {
       .values({
         email: input.email,
         passwordHash,
-        username: input.username ?? "",
+        ...(await usernameColumns(input.username ?? "")),
         firstName: input.first_name ?? "",
         lastName: input.last_name ?? "",
         isActive: input.is_active ?? true,
@@ -140,9 +147,10 @@ export class UserService {
     return { user: (await this.findById(row!.id))!, created: row!.created };
   }
 
-  /** The user with this (non-empty) username, in any letter case. */
+  /** The user with this (non-empty) username, in any letter case or width. */
   async findByUsername(username: string): Promise<User | undefined> {
-    const [user] = await this.db.select().from(users).where(usernameIs(username.trim()));
+    if (!usernameKey(username)) return undefined;
+    const [user] = await this.db.select().from(users).where(usernameIs(username));
     return user;
   }
 
@@ -154,7 +162,7 @@ export class UserService {
     if (!query) {
       // Walks the username index in order and stops at the page.
       const [page, [all]] = await Promise.all([
-        this.db.select(profileSummary).from(users).where(hasUsername).orderBy(asc(sql`lower(${users.username})`)).limit(limit).offset(offset),
+        this.db.select(profileSummary).from(users).where(hasUsername).orderBy(asc(users.usernameKey)).limit(limit).offset(offset),
         this.db.select({ total: count() }).from(users).where(hasUsername),
       ]);
       return { total: all!.total, users: page };
@@ -163,9 +171,9 @@ export class UserService {
     // from merging the two: for a pattern it guesses common it would walk the username index
     // in order and filter, reading every row (75 ms at 100k users instead of 2).
     const matches = sql`(${this.db
-      .select(profileSummary)
+      .select({ ...profileSummary, usernameKey: users.usernameKey })
       .from(users)
-      .where(and(hasUsername, sql`lower(${users.username}) like lower(${containing(query)})`))} offset 0) as matches`;
+      .where(and(hasUsername, sql`${users.usernameKey} like ${containing(usernameKey(query))}`))} offset 0) as matches`;
     const rows = await this.db
       .select({
         id: sql<number>`matches.id`,
@@ -175,7 +183,7 @@ export class UserService {
         total: sql<number>`count(*) over ()`.mapWith(Number),
       })
       .from(matches)
-      .orderBy(sql`lower(matches.username)`)
+      .orderBy(sql`matches.username_key`)
       .limit(limit)
       .offset(offset);
     if (!rows.length) return { total: offset > 0 ? (await this.searchByUsername(query, { limit: 1, offset: 0 })).total : 0, users: [] };
@@ -183,7 +191,7 @@ export class UserService {
   }
 
   async updateProfile(id: number, changes: ProfileUpdate): Promise<User> {
-    const values = profileColumns(changes);
+    const values = await profileColumns(changes);
     if (Object.values(values).every((value) => value === undefined)) {
       const user = await this.findById(id);
       if (!user) throw new ApiError("not_found", "User not found.");
@@ -195,6 +203,37 @@ export class UserService {
       return user;
     } catch (error) {
       throw conflictOf(error) ?? error;
+    }
+  }
+}
+
+/**
+ * Gives every set username its lookup key and skeleton where they are missing: rows from
+ * before they existed (the migration can only approximate the key with SQL's lower()), or
+ * written meanwhile by an older authd in a rolling upgrade. Runs at start, in batches. A row
+ * whose form another user already holds (two names that only now count as the same) keeps
+ * what it has and is reported: the name stays, and its owner or an admin can change it.
+ */
+export async function completeUsernameForms(db: Db): Promise<{ completed: number; clashes: Array<{ id: number; username: string }> }> {
+  let completed = 0;
+  const clashes: Array<{ id: number; username: string }> = [];
+  for (let after = 0; ; ) {
+    const batch = await db
+      .select({ id: users.id, username: users.username })
+      .from(users)
+      .where(and(ne(users.username, ""), eq(users.usernameSkeleton, ""), sql`${users.id} > ${after}`))
+      .orderBy(asc(users.id))
+      .limit(500);
+    if (!batch.length) return { completed, clashes };
+    for (const { id, username } of batch) {
+      after = id;
+      try {
+        await db.update(users).set(await usernameColumns(username)).where(eq(users.id, id));
+        completed++;
+      } catch (error) {
+        if (!conflictOf(error)) throw error;
+        clashes.push({ id, username });
+      }
     }
   }
 }
