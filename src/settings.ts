@@ -31,8 +31,20 @@ export const SettingsSchema = t.Object(
     ),
     password_reset_lifetime: whole(900, 1, 86_400, "Lifetime of password-reset tokens, in seconds."),
     require_email_verification: t.Boolean({ default: false, description: "Refuse login until the email is verified." }),
-    login_rate_limit: whole(10, 0, 10_000, "Failed logins allowed per account and IP within the window; 0 turns the limit off."),
-    login_rate_limit_window: whole(900, 1, 86_400, "The window of login_rate_limit, in seconds."),
+    login_rate_limit: whole(
+      10,
+      0,
+      10_000,
+      "Failed logins allowed per account (its email, username and every letter case of them counted as one) and client IP within the window; 0 turns the limit off.",
+    ),
+    login_ip_rate_limit: whole(50, 0, 100_000, "Failed logins allowed per client IP (IPv6: per /64) across all accounts within the window; 0 turns the limit off."),
+    login_account_rate_limit: whole(
+      50,
+      0,
+      100_000,
+      "Failed logins allowed per account across all IPs within the window. Past it the account waits a window, then twice as long each time it fills again within a day (at most a day); a superuser can lift it. 0 turns the limit off.",
+    ),
+    login_rate_limit_window: whole(900, 1, 86_400, "The window of the login limits, in seconds."),
     register_rate_limit: whole(20, 0, 100_000, "Registrations allowed per client IP per hour; 0 turns the limit off."),
     password_reset_rate_limit: whole(
       5,

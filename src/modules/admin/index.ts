@@ -185,6 +185,34 @@ export const adminModule = (context: AppContext) => {
         },
       },
     )
+    .get("/users/:id/lockout/", ({ params }) => admin.lockout(userIdOf(params)), {
+      role: "staff",
+      params: AdminModel.userParams,
+      response: { 200: AdminModel.lockout, ...errorResponses(401, 403, 404) },
+      detail: {
+        summary: "A user's login lock-out",
+        description: "Failed logins counted against the account, and until when logins are refused, if they are.",
+        tags: ["admin"],
+      },
+    })
+    .delete(
+      "/users/:id/lockout/",
+      async (hook) => {
+        await admin.liftLockout(userIdOf(hook.params), actorOf(hook));
+        hook.set.status = 204;
+      },
+      {
+        role: "superuser",
+        params: AdminModel.userParams,
+        response: errorResponses(401, 403, 404),
+        detail: {
+          summary: "Lift a user's login lock-out",
+          description: "Clears the account's failed-login counts from every network, and the record of earlier lock-outs (the next one starts short again). Audited.",
+          tags: ["admin"],
+          responses: { 204: { description: "Lifted (or nothing to lift)." } },
+        },
+      },
+    )
     .get(
       "/audit/",
       async ({ query }) => {

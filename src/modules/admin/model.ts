@@ -42,6 +42,14 @@ export const AdminModel = {
     { examples: [{ is_active: false }, { password: "a new long password" }, { email_verified: true }] },
   ),
   userSessions: t.Array(t.Omit(SessionsModel.session, ["current"])),
+  lockout: t.Object(
+    {
+      locked_until: t.Nullable(t.String({ format: "date-time", description: "Until when logins are refused (429), from everywhere or from one network; null when they are not." })),
+      failures: t.Number({ multipleOf: 1, description: "Failed logins across all networks in the current window." }),
+      networks_with_failures: t.Number({ multipleOf: 1, description: "Networks (IPv4 addresses, IPv6 /64s) with failed logins in the current window." }),
+    },
+    { examples: [{ locked_until: "2026-01-01T00:15:00.000Z", failures: 50, networks_with_failures: 12 }] },
+  ),
   auditQuery: t.Object(PageQuery),
   page: t.Object(PageQuery),
   auditList: t.Object({

@@ -1,14 +1,18 @@
 import { and, asc, count, eq, ilike, ne, or, sql } from "drizzle-orm";
 import type { AuditLog } from "../../audit";
 import type { Db } from "../../db/client";
+import { containing } from "../../db/like";
 import { type User, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { assertAcceptablePassword } from "../../password-policy";
+import { lockoutCountersOf } from "../../login-limits";
 import type { Page } from "../../pagination";
+import type { RateLimiter } from "../../rate-limit";
 import type { PasswordHasher } from "../../passwords";
 import type { SessionStore } from "../../session-store";
 import type { Settings, SettingsStore } from "../../settings";
 import { type ProfileUpdate, toPublicUser } from "../users/model";
+import type { AdminModel } from "./model";
 import { type NewUser, type UserService, conflictOf, profileColumns } from "../users/service";
 
 type Transaction = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -35,8 +39,6 @@ const notFound = () => new ApiError("not_found", "User not found.");
 const lastSuperuser = () =>
   new ApiError("last_superuser", "This is the last active superuser: make another one first (it cannot be deactivated, demoted or deleted).");
 
-const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-
 /** What the audit log keeps of a user: the admin view, never the password hash. */
 const auditView = (user: User) => toPublicUser(user) as unknown as Record<string, unknown>;
 
@@ -50,6 +52,7 @@ export class AdminService {
       passwords: PasswordHasher;
       settings: SettingsStore;
       audit: AuditLog;
+      rateLimiter: RateLimiter;
     },
   ) {}
 
@@ -149,6 +152,37 @@ export class AdminService {
       const revoked = await sessions.revokeAllOf(id, { executor: tx });
       await audit.record({ actorId: actor.id, action: "user.sessions.revoke", target: `user:${id}`, before: null, after: { revoked }, ip: actor.ip }, tx);
       return revoked;
+    });
+  }
+
+  /**
+   * Where a user's login lock-outs stand: the count across networks (locked past
+   * login_account_rate_limit) and each network's count (locked past login_rate_limit).
+   */
+  async lockout(id: number): Promise<typeof AdminModel.lockout.static> {
+    const { rateLimiter, settings } = this.deps;
+    await this.getUser(id);
+    const { keys, prefixes } = lockoutCountersOf(id);
+    const [windows, current] = await Promise.all([rateLimiter.openWindows(keys.slice(0, 1), prefixes), settings.current()]);
+    const [accountKey] = keys;
+    let lockedUntil: Date | null = null;
+    let networks = 0;
+    for (const [key, window] of windows) {
+      const limit = key === accountKey ? current.login_account_rate_limit : current.login_rate_limit;
+      if (key !== accountKey) networks++;
+      if (limit > 0 && window.count >= limit && (!lockedUntil || window.resetAt > lockedUntil)) lockedUntil = window.resetAt;
+    }
+    return { locked_until: lockedUntil?.toISOString() ?? null, failures: windows.get(accountKey!)?.count ?? 0, networks_with_failures: networks };
+  }
+
+  /** Ends a user's login lock-outs and failure counts (every network), and forgets the repeats; audited. */
+  async liftLockout(id: number, actor: Actor): Promise<void> {
+    const { db, rateLimiter, audit } = this.deps;
+    const before = await this.lockout(id);
+    const { keys, prefixes } = lockoutCountersOf(id);
+    await db.transaction(async (tx) => {
+      await rateLimiter.clear(keys, prefixes, tx);
+      await audit.record({ actorId: actor.id, action: "user.lockout.lift", target: `user:${id}`, before: { ...before }, after: null, ip: actor.ip }, tx);
     });
   }
 

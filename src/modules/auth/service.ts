@@ -1,12 +1,21 @@
 import { type SQL, and, eq, ne, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { ClientInfo } from "../../client-info";
 import type { Db } from "../../db/client";
 import { rateLimits, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { PasswordHasher } from "../../passwords";
-import { type RateLimiter, assertUnderLimit, openWindowOf, perIpKeys } from "../../rate-limit";
+import {
+  type LoginCounterKeys,
+  accountCounterName,
+  loginCounterKeys,
+  loginCounterKeysSql,
+  networkCounted,
+  unknownAccountCounterName,
+} from "../../login-limits";
+import { type RateLimiter, assertUnderLimits, openWindowOf, perIpKeys } from "../../rate-limit";
 import type { SessionStore } from "../../session-store";
-import type { SettingsStore } from "../../settings";
+import type { Settings, SettingsStore } from "../../settings";
 import { type AccessTokens, newOpaqueToken, successorOf } from "../../tokens";
 import { assertAcceptablePassword } from "../../password-policy";
 import type { MailOutbox } from "../../mail/outbox";
@@ -59,13 +68,26 @@ export class AuthService {
   private readonly candidateByUsername;
 
   constructor(private readonly deps: AuthDependencies) {
-    const candidate = (account: SQL, name: string) =>
-      deps.db
-        .select({ user: users, failures: { count: rateLimits.count, resetAt: rateLimits.resetAt } })
+    const accountWindow = alias(rateLimits, "account_window");
+    const networkWindow = alias(rateLimits, "network_window");
+    const accountAndNetworkWindow = alias(rateLimits, "account_network_window");
+    const candidate = (account: SQL, name: string) => {
+      const counter = sql`coalesce('u' || ${users.id}, ${sql.placeholder("unknownAccount")})`;
+      const keys = loginCounterKeysSql(counter, sql.placeholder("network"));
+      return deps.db
+        .select({
+          user: users,
+          accountAndNetwork: { count: accountAndNetworkWindow.count, resetAt: accountAndNetworkWindow.resetAt },
+          network: { count: networkWindow.count, resetAt: networkWindow.resetAt },
+          account: { count: accountWindow.count, resetAt: accountWindow.resetAt },
+        })
         .from(sql`(select) as login_attempt`)
         .leftJoin(users, account)
-        .leftJoin(rateLimits, openWindowOf(sql.placeholder("limitKey")))
+        .leftJoin(accountAndNetworkWindow, openWindowOf(keys.accountAndIp, accountAndNetworkWindow))
+        .leftJoin(networkWindow, openWindowOf(keys.ip, networkWindow))
+        .leftJoin(accountWindow, openWindowOf(keys.account, accountWindow))
         .prepare(name);
+    };
     this.candidateByEmail = candidate(eq(users.email, sql.placeholder("identifier")), "login_candidate_by_email");
     this.candidateByUsername = candidate(
       and(ne(users.usernameKey, ""), eq(users.usernameKey, sql.placeholder("identifier")))!,
@@ -116,24 +138,31 @@ export class AuthService {
   }
 
   private async checkedLogin(account: AccountIdentifier, password: string, client: ClientInfo): Promise<TokenPair> {
-    const { passwords, rateLimiter, sessions } = this.deps;
+    const { passwords, sessions } = this.deps;
     const byEmail = "email" in account;
     const identifier = byEmail ? normalizeEmail(account.email) : usernameKey(account.username);
+    const unknownAccount = unknownAccountCounterName(byEmail ? "email" : "username", identifier);
+    const network = networkCounted(client.ip);
     const settings = await this.deps.settings.current();
-    const limitKey = `login:${byEmail ? identifier : `username:${identifier}`}|${client.ip ?? ""}`;
     const statement = byEmail ? this.candidateByEmail : this.candidateByUsername;
-    const [candidate] = await statement.execute({ identifier, limitKey });
-    const { user, failures } = candidate!;
-    assertUnderLimit(failures, settings.login_rate_limit);
+    const [candidate] = await statement.execute({ identifier, unknownAccount, network });
+    const { user } = candidate!;
+    assertUnderLimits([
+      [candidate!.accountAndNetwork, settings.login_rate_limit],
+      [candidate!.network, network ? settings.login_ip_rate_limit : 0],
+      [candidate!.account, settings.login_account_rate_limit],
+    ]);
 
+    const keys = loginCounterKeys(user ? accountCounterName(user.id) : unknownAccount, network);
     const passwordMatches = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyDecoy(password);
     if (!user || !passwordMatches || !user.isActive) {
-      if (settings.login_rate_limit > 0) await rateLimiter.recordFailure(limitKey, settings.login_rate_limit_window);
+      await this.countFailure(keys, settings);
       throw invalidCredentials();
     }
     if (await this.mustVerifyFirst(user, settings.require_email_verification))
       throw new ApiError("email_not_verified", "Verify your email address before logging in.");
-    if (failures) await rateLimiter.reset(limitKey);
+    // The owner's own slips from this network are forgiven; the counts across accounts and across networks stay.
+    if (candidate!.accountAndNetwork) await this.deps.rateLimiter.reset(keys.accountAndIp);
 
     const refreshToken = newOpaqueToken();
     const sessionId = await sessions.start({
@@ -144,6 +173,19 @@ export class AuthService {
       lifetime: settings.refresh_token_lifetime,
     });
     return this.tokenPair(user.id, sessionId, refreshToken, settings.access_token_lifetime);
+  }
+
+  /** One failed login on each counter that is on; the account's, once full, locks it for longer each time. */
+  private async countFailure(keys: LoginCounterKeys, settings: Settings): Promise<void> {
+    const { rateLimiter } = this.deps;
+    const counted = [
+      settings.login_rate_limit > 0 ? keys.accountAndIp : undefined,
+      settings.login_ip_rate_limit > 0 ? keys.ip : undefined,
+      settings.login_account_rate_limit > 0 ? keys.account : undefined,
+    ].filter((key): key is string => key !== undefined);
+    const windows = await rateLimiter.recordFailures(counted, settings.login_rate_limit_window);
+    if (windows.get(keys.account)?.count === settings.login_account_rate_limit)
+      await rateLimiter.extendLockout(keys.account, keys.strikes, settings.login_rate_limit_window);
   }
 
   /** Rotates a refresh token (see `SessionStore.rotate`): a new pair, or 401 token_reused / token_not_valid. */

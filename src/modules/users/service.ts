@@ -1,14 +1,12 @@
 import { and, asc, count, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { containing } from "../../db/like";
 import { type User, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import type { Page } from "../../pagination";
 import type { PasswordHasher } from "../../passwords";
 import { usernameKey, usernameSkeleton } from "../../usernames";
 import type { ProfileSummary, ProfileUpdate } from "./model";
-
-/** `text` as a LIKE pattern that matches it literally anywhere. */
-const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 
 const hasUsername = ne(users.usernameKey, "");
 const profileSummary = { id: users.id, username: users.username, avatar: users.avatar, privacy: users.privacy };
