@@ -142,6 +142,40 @@ describe.skipIf(!CHROMIUM)("the /admin zone in chromium", () => {
     await page.close();
   });
 
+  test("a superuser sees a locked-out user's lock-out and lifts it; staff see it without the button", async () => {
+    const configure = (body: Record<string, number>) => t.request("PATCH", "/api/admin/config/", { token: root.access_token, body });
+    await configure({ login_account_rate_limit: 3 });
+    try {
+      const locked = await t.account();
+      for (let i = 0; i < 3; i++)
+        await t.request("POST", "/api/login/", { body: { email: locked.email, password: "wrong-password" }, headers: { "x-forwarded-for": `192.0.2.${i + 1}` } });
+      const ownerSignsIn = () =>
+        t.request("POST", "/api/login/", { body: { email: locked.email, password: "password123" }, headers: { "x-forwarded-for": "198.51.100.5" } });
+      expect((await ownerSignsIn()).status).toBe(429);
+
+      const asStaff = await signIn(staff.email);
+      await asStaff.waitForSelector("main .notice");
+      await asStaff.goto(`${base}/admin#/users/${locked.user.id}`);
+      expect(await (await asStaff.waitForSelector("#lockout-state")).textContent()).toContain("refused until");
+      expect(await asStaff.locator("#lift-lockout").count()).toBe(0);
+      await asStaff.close();
+
+      const page = await signIn(root.email);
+      await page.waitForSelector("#settings-form");
+      await page.goto(`${base}/admin#/users/${locked.user.id}`);
+      expect(await (await page.waitForSelector("#lockout-state")).textContent()).toContain("3 failed sign-ins");
+      await shot(page, "lockout-desktop");
+      await page.click("#lift-lockout");
+      expect(await (await page.waitForSelector("main .notice")).textContent()).toContain("Lock-out lifted");
+      expect(await (await page.waitForSelector("#lockout-state")).textContent()).toContain("no failed sign-ins");
+      expect((await ownerSignsIn()).status).toBe(200);
+      expect(problemsOf(page)).toEqual([]);
+      await page.close();
+    } finally {
+      await configure({ login_account_rate_limit: 50 });
+    }
+  });
+
   test("a user who is not staff cannot sign in", async () => {
     const page = await signIn(plain.email);
     const message = await page.waitForSelector("#login-form .notice");

@@ -75,7 +75,7 @@ describe("one counter per account, whatever names it", () => {
     await configure({ login_rate_limit: 10, login_rate_limit_window: 900 });
     const username = `victim${crypto.randomUUID().slice(0, 4)}`;
     const { email, password } = await t.register(t.uniqueEmail(), "password123", { username });
-    const names = [{ email }, { email: email.toUpperCase() }, { username }, { username: username.toUpperCase() }, { username: fullwidth(username) }];
+    const names: Array<Record<string, string>> = [{ email }, { email: email.toUpperCase() }, { username }, { username: username.toUpperCase() }, { username: fullwidth(username) }];
     for (let i = 0; i < 8; i++) expect((await loginAs(names[i % names.length]!, "wrong-password")).status).toBe(401);
     if (process.env.COMPAT_ROUTES !== "none") {
       expect((await loginAs({ username }, "wrong-password", "203.0.113.7", "/api/token/")).status).toBe(401);

@@ -207,7 +207,11 @@ function createUserSection(errors) {
 }
 
 async function userView(id, message, errors) {
-  const [user, sessions] = await Promise.all([api("GET", `/api/admin/users/${id}/`), api("GET", `/api/admin/users/${id}/sessions/?limit=500`)]);
+  const [user, sessions, lockout] = await Promise.all([
+    api("GET", `/api/admin/users/${id}/`),
+    api("GET", `/api/admin/users/${id}/sessions/?limit=500`),
+    api("GET", `/api/admin/users/${id}/lockout/`),
+  ]);
   if (!user.ok) return render(notice(user.data?.detail || "No such user.", true));
   const u = user.data;
   const writable = canWrite();
@@ -288,8 +292,28 @@ async function userView(id, message, errors) {
     });
     sessionSection.append(revoke);
   }
-  sections.push(sessionSection);
+  sections.push(sessionSection, lockoutSection(id, lockout.data, writable));
   render(...sections);
+}
+
+/** Failed sign-ins counted against the user, the lock-out they caused, and (superusers) a way to lift it. */
+function lockoutSection(id, lockout, writable) {
+  if (!lockout) return null;
+  const state = lockout.locked_until
+    ? `Signing in is refused until ${lockout.locked_until}: ${lockout.failures} failed sign-ins, from ${lockout.networks_with_failures} network(s).`
+    : lockout.failures || lockout.networks_with_failures
+      ? `Not locked out; ${lockout.failures} failed sign-ins in the current window.`
+      : "Not locked out; no failed sign-ins in the current window.";
+  const section = el("section", { id: "lockout" }, el("h2", {}, "Sign-in lock-out"), el("p", { id: "lockout-state" }, state));
+  if (writable && (lockout.locked_until || lockout.failures || lockout.networks_with_failures)) {
+    const lift = el("button", { type: "button", class: "secondary", id: "lift-lockout" }, "Lift lock-out");
+    lift.addEventListener("click", async () => {
+      const response = await api("DELETE", `/api/admin/users/${id}/lockout/`);
+      userView(id, response.ok ? "Lock-out lifted: the user can sign in again." : null, response.ok ? null : { non_field_errors: [response.data?.detail] });
+    });
+    section.append(lift);
+  }
+  return section;
 }
 
 async function auditView(params) {
