@@ -77,7 +77,7 @@ export function createContext({ config, database, log: givenLog }: AppOptions): 
   const password = new PasswordService({ db, users, passwords, sessions, settings, rateLimiter, tokens, outbox });
   const emailVerification = new EmailVerificationService({ db, users, tokens, outbox, rateLimiter });
   const audit = new AuditLog(db);
-  const admin = new AdminService({ db, users, sessions, passwords, settings, audit, rateLimiter });
+  const admin = new AdminService({ db, users, sessions, passwords, settings, audit, rateLimiter, tokens });
   return { config, clientOf: clientReader(config.trustProxy), database, log, metrics, settings, passwords, accessTokens, users, sessions, outbox, auth, password, emailVerification, audit, admin };
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { oneTimeTokens } from "./db/schema";
 import { hashOpaqueToken } from "./tokens";
@@ -33,6 +33,17 @@ export class OneTimeTokens {
       });
     });
     return secret;
+  }
+
+  /**
+   * Ends a user's outstanding secrets of these purposes: a reset link mailed before the
+   * password changed, a verification link mailed to an address the account no longer has.
+   */
+  async endAll(userId: number, purposes: TokenPurpose[], executor: Executor = this.db): Promise<void> {
+    await executor
+      .update(oneTimeTokens)
+      .set({ usedAt: sql`now()` })
+      .where(and(eq(oneTimeTokens.userId, userId), inArray(oneTimeTokens.purpose, purposes), isNull(oneTimeTokens.usedAt)));
   }
 
   /**

@@ -104,6 +104,46 @@ describe("POST /api/password/reset/confirm/", () => {
   });
 });
 
+describe("a reset link ends when it no longer fits the account", () => {
+  test("a password change ends a reset link mailed before it", async () => {
+    const { email, access_token } = await t.account();
+    await requestReset(email);
+    const token = await resetTokenFor(email);
+    const change = await t.request("POST", "/api/password/change/", { token: access_token, body: { old_password: "password123", new_password: "changed-password-1" } });
+    expect(change.status).toBe(200);
+    const response = await confirm({ token, new_password: "after-the-change" });
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe("validation_error");
+    expect((await t.request("POST", "/api/login/", { body: { email, password: "changed-password-1" } })).status).toBe(200);
+  });
+
+  test("a password set by an admin ends it", async () => {
+    const { email, user } = await t.register();
+    await requestReset(email);
+    const token = await resetTokenFor(email);
+    expect((await t.request("PATCH", `/api/admin/users/${user.id}/`, { token: admin.access_token, body: { password: "set-by-the-admin" } })).status).toBe(200);
+    expect((await confirm({ token, new_password: "after-the-admin" })).status).toBe(400);
+    expect((await t.request("POST", "/api/login/", { body: { email, password: "set-by-the-admin" } })).status).toBe(200);
+  });
+
+  test("an email change ends it and the verification link sent to the old address; the new address is unverified", async () => {
+    const { email, user } = await t.register();
+    const [verification] = await smtp.mailsTo(email, { subject: "Verify your email" });
+    await t.request("PATCH", `/api/admin/users/${user.id}/`, { token: admin.access_token, body: { email_verified: true } });
+    await requestReset(email);
+    const token = await resetTokenFor(email);
+    const moved = t.uniqueEmail("moved");
+    const changed = await t.request("PATCH", `/api/admin/users/${user.id}/`, { token: admin.access_token, body: { email: moved } });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ email: moved, email_verified: false });
+    expect((await confirm({ token, new_password: "after-the-move" })).status).toBe(400);
+    expect((await t.request("POST", "/api/email/verify/", { body: { token: tokenIn(verification!) } })).status).toBe(400);
+    // Unless the same change says the new address is verified.
+    const vouched = await t.request("PATCH", `/api/admin/users/${user.id}/`, { token: admin.access_token, body: { email: t.uniqueEmail("vouched"), email_verified: true } });
+    expect(vouched.body.email_verified).toBe(true);
+  });
+});
+
 describe("mail survives an SMTP outage and an authd restart", () => {
   test("SMTP down at the request: still 200; the mail arrives once the server is back, sent by the restarted authd", async () => {
     const port = await freePort();

@@ -6,6 +6,7 @@ import { type User, users } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { assertAcceptablePassword } from "../../password-policy";
 import { lockoutCountersOf } from "../../login-limits";
+import type { OneTimeTokens } from "../../one-time-tokens";
 import type { Page } from "../../pagination";
 import type { RateLimiter } from "../../rate-limit";
 import type { PasswordHasher } from "../../passwords";
@@ -53,6 +54,7 @@ export class AdminService {
       settings: SettingsStore;
       audit: AuditLog;
       rateLimiter: RateLimiter;
+      tokens: OneTimeTokens;
     },
   ) {}
 
@@ -85,11 +87,13 @@ export class AdminService {
   }
 
   /**
-   * Changes a user. Deactivation and a new password end their sessions at once; the last
-   * active superuser cannot be deactivated or demoted (409); all in one transaction.
+   * Changes a user. Deactivation and a new password end their sessions at once; a new password
+   * or email ends the reset links mailed before, and a new email the verification links sent
+   * to the old one (and is unverified, unless `email_verified` says otherwise); the last active
+   * superuser cannot be deactivated or demoted (409); all in one transaction.
    */
   async updateUser(id: number, changes: UserChanges, actor: Actor): Promise<User> {
-    const { db, passwords, sessions, settings, audit } = this.deps;
+    const { db, passwords, sessions, settings, audit, tokens } = this.deps;
     if (changes.password !== undefined) await assertAcceptablePassword(settings, changes.password, "password");
     const passwordHash = changes.password === undefined ? undefined : await passwords.hash(changes.password);
     try {
@@ -97,6 +101,8 @@ export class AdminService {
         const removesSuperuser = changes.is_active === false || changes.is_superuser === false;
         const before = await this.lockUser(tx, id, removesSuperuser);
         if (removesSuperuser && before.isSuperuser && before.isActive) await this.assertAnotherSuperuser(tx, id);
+        const emailChanges = changes.email !== undefined && changes.email !== before.email;
+        const verified = changes.email_verified ?? (emailChanges ? false : undefined);
         const values = {
           ...(await profileColumns(changes)),
           email: changes.email,
@@ -104,13 +110,14 @@ export class AdminService {
           isActive: changes.is_active,
           isStaff: changes.is_staff,
           isSuperuser: changes.is_superuser,
-          emailVerifiedAt:
-            changes.email_verified === undefined ? undefined : changes.email_verified ? sql`coalesce(${users.emailVerifiedAt}, now())` : null,
+          emailVerifiedAt: verified === undefined ? undefined : verified ? sql`coalesce(${users.emailVerifiedAt}, now())` : null,
         };
         const [after] = Object.values(values).some((value) => value !== undefined)
           ? await tx.update(users).set(values).where(eq(users.id, id)).returning()
           : [before];
         if (changes.is_active === false || passwordHash !== undefined) await sessions.revokeAllOf(id, { executor: tx });
+        if (passwordHash !== undefined || emailChanges)
+          await tokens.endAll(id, emailChanges ? ["password_reset", "email_verification"] : ["password_reset"], tx);
         await audit.record(
           {
             actorId: actor.id,

@@ -28,9 +28,9 @@ export interface PasswordDependencies {
 export class PasswordService {
   constructor(private readonly deps: PasswordDependencies) {}
 
-  /** Sets a new password after checking the old one; every other session of the user ends. */
+  /** Sets a new password after checking the old one; every other session of the user ends, and every reset link mailed before. */
   async change(user: Account, currentSessionId: string, oldPassword: string, newPassword: string): Promise<number> {
-    const { db, users, passwords, sessions, settings } = this.deps;
+    const { db, users, passwords, sessions, settings, tokens } = this.deps;
     const stored = await users.findById(user.id);
     if (!stored || !(await passwords.verify(oldPassword, stored.passwordHash)))
       throw validationError({ old_password: ["Your old password was entered incorrectly."] });
@@ -38,6 +38,7 @@ export class PasswordService {
     const passwordHash = await passwords.hash(newPassword);
     return db.transaction(async (tx) => {
       await users.setPasswordHash(user.id, passwordHash, tx);
+      await tokens.endAll(user.id, ["password_reset"], tx);
       return sessions.revokeAllOf(user.id, { except: currentSessionId, executor: tx });
     });
   }
