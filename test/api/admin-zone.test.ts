@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, type Page, chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../support/browser";
 import { decodeJwt, setupApp } from "../support/helpers";
 
 /**
@@ -10,8 +11,6 @@ import { decodeJwt, setupApp } from "../support/helpers";
  */
 setDefaultTimeout(60_000);
 
-const CHROMIUM = Bun.which("chromium") ?? Bun.which("chromium-browser");
-if (!CHROMIUM && process.env.CI) throw new Error("chromium is missing: .ci/run installs it (apt-get install chromium)");
 const SHOTS = join(import.meta.dir, "../../dist/screenshots");
 
 const t = await setupApp();
@@ -27,7 +26,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!CHROMIUM) return;
   base = await t.listen();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => {

@@ -118,13 +118,15 @@ describe("GET /metrics without METRICS_TOKEN, on a real port", () => {
     .flat()
     .find((address) => address?.family === "IPv4" && !address.internal)?.address;
 
-  test("a loopback client gets it; a forwarded request does not", async () => {
+  test("a loopback client gets it; a request with any forwarding header (X-Real-IP alone too) does not", async () => {
     const local = await fetch(`${base}/metrics`);
     expect(local.status).toBe(200);
     expect(await local.text()).toContain("authd_http_requests_total");
-    const forwarded = await fetch(`${base}/metrics`, { headers: { "x-forwarded-for": "203.0.113.9" } });
-    expect(forwarded.status).toBe(403);
-    expect(((await forwarded.json()) as { code: string }).code).toBe("permission_denied");
+    for (const header of ["x-forwarded-for", "x-real-ip", "forwarded", "x-forwarded-host", "x-client-ip", "via", "true-client-ip"]) {
+      const forwarded = await fetch(`${base}/metrics`, { headers: { [header]: header === "forwarded" ? "for=203.0.113.9" : "203.0.113.9" } });
+      expect(forwarded.status, header).toBe(403);
+      expect(((await forwarded.json()) as { code: string }).code).toBe("permission_denied");
+    }
   });
 
   test.skipIf(!external)("a client on another address gets 403", async () => {

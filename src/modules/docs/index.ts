@@ -27,7 +27,7 @@ const PAGE_CSP =
   "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 // A file of its own rather than an inline <script>, so the CSP needs no 'unsafe-inline' for scripts.
-const INIT = `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(SPEC_URL)}, dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: true });\n`;
+const INIT = `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(SPEC_URL)}, dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: false });\n`;
 
 const asset = (body: string | Blob, type: string) =>
   new Response(body, { headers: { "content-type": type, "cache-control": "public, max-age=86400" } });
