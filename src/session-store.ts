@@ -207,12 +207,16 @@ export class SessionStore {
     return owner;
   }
 
-  /** Ends the session of an unspent refresh token (logout); false when there is no such token or open session. */
+  /**
+   * Ends the session of an unexpired refresh token (logout); false when there is no such token
+   * or open session. A token its session has spent counts too: a logout racing a refresh of
+   * the same token would otherwise find it spent and leave the successor, and the session, alive.
+   */
   async revokeByRefreshToken(presented: string): Promise<boolean> {
     const owning = this.db
       .select({ sessionId: refreshTokens.sessionId })
       .from(refreshTokens)
-      .where(refreshTokenUnspent(hashOpaqueToken(presented)));
+      .where(and(eq(refreshTokens.tokenHash, hashOpaqueToken(presented)), gt(refreshTokens.expiresAt, sql`now()`)));
     const revoked = await this.db
       .update(sessions)
       .set({ revokedAt: sql`now()` })

@@ -47,3 +47,33 @@ describe("POST /api/logout/", () => {
     expect(missing.body.code).toBe("validation_error");
   });
 });
+
+describe("a logout racing a refresh of the same token", () => {
+  test("20 rounds: whichever wins, the session ends; no refresh token of it works afterwards", async () => {
+    const { email } = await t.register();
+    const outcomes = new Set<string>();
+    for (let round = 0; round < 20; round++) {
+      const { refresh_token, access_token } = await t.login(email);
+      const [refreshed, loggedOut] = await Promise.all([
+        t.request("POST", "/api/refresh/", { body: { refresh_token } }),
+        t.request("POST", "/api/logout/", { body: { refresh_token } }),
+      ]);
+      outcomes.add(`${refreshed.status}/${loggedOut.status}`);
+      expect(loggedOut.status).toBe(200);
+      const tokens = [refresh_token, ...(refreshed.status === 200 ? [refreshed.body.refresh_token as string] : [])];
+      for (const token of tokens) expect((await t.request("POST", "/api/refresh/", { body: { refresh_token: token } })).status, `round ${round}`).toBe(401);
+      for (const access of [access_token, ...(refreshed.status === 200 ? [refreshed.body.access_token as string] : [])])
+        expect((await t.request("GET", "/api/me/", { token: access })).status).toBe(401);
+    }
+    // Both orders happen in 20 rounds on a real server; either way the logout answers 200.
+    expect([...outcomes].every((outcome) => /^(200|401)\/200$/.test(outcome))).toBe(true);
+  });
+
+  test("a logout with a token a refresh has just spent ends the session its successor belongs to", async () => {
+    const { refresh_token } = await t.account();
+    const rotated = await t.request("POST", "/api/refresh/", { body: { refresh_token } });
+    expect(rotated.status).toBe(200);
+    expect((await t.request("POST", "/api/logout/", { body: { refresh_token } })).status).toBe(200);
+    expect((await t.request("POST", "/api/refresh/", { body: { refresh_token: rotated.body.refresh_token } })).status).toBe(401);
+  });
+});
