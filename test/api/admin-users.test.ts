@@ -114,6 +114,18 @@ describe("PATCH and DELETE /api/admin/users/{id}/", () => {
     for (const id of [victim.user.id, 999999, "abc", "-1", "1.5"]) expect((await rootApi.get(`/api/admin/users/${id}/`)).status).toBe(404);
   });
 
+  test("a superuser may delete their own account while another superuser remains; the deletion is audited", async () => {
+    const leaving = await rootApi.post("/api/admin/users/", { email: t.uniqueEmail("leaving"), password: "password123", is_superuser: true, is_staff: true });
+    const { access_token } = await t.login(leaving.body.email);
+    const deleted = await t.request("DELETE", `/api/admin/users/${leaving.body.id}/`, { token: access_token });
+    expect(deleted.status).toBe(204);
+    expect((await me(access_token)).status).toBe(401);
+    const audit = await rootApi.get("/api/admin/audit/?limit=1");
+    // The actor is gone with the account; the entry keeps whom it deleted.
+    expect(audit.body.results[0]).toMatchObject({ action: "user.delete", target: `user:${leaving.body.id}`, actor_id: null });
+    expect(audit.body.results[0].before.email).toBe(leaving.body.email);
+  });
+
   test("the last active superuser cannot be deactivated, demoted or deleted (409); with a second one it can be demoted", async () => {
     const path = `/api/admin/users/${root.user.id}/`;
     for (const change of [{ is_active: false }, { is_superuser: false }]) {

@@ -142,8 +142,10 @@ export class AdminService {
     await db.transaction(async (tx) => {
       const before = await this.lockUser(tx, id, true);
       if (before.isSuperuser && before.isActive) await this.assertAnotherSuperuser(tx, id);
-      await tx.delete(users).where(eq(users.id, id));
+      // Recorded first: a superuser deleting their own account is its actor, and the entry's
+      // actor_id is nulled with the account (an entry naming an already deleted actor fails).
       await audit.record({ actorId: actor.id, action: "user.delete", target: `user:${id}`, before: auditView(before), after: null, ip: actor.ip }, tx);
+      await tx.delete(users).where(eq(users.id, id));
     });
   }
 
