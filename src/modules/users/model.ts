@@ -42,7 +42,7 @@ export const ProfileFields = {
   }),
   privacy: t.Boolean({ description: "A private profile is seen only by its owner and staff." }),
   metadata: t.Record(t.String(), t.Unknown(), {
-    description: `A free JSON object for an app's own fields (such as fav_sport_1..3), at most ${METADATA_MAX_BYTES} bytes as JSON. Replaced whole when sent.`,
+    description: `A free JSON object for an app's own fields (such as fav_sport_1..3), at most ${METADATA_MAX_BYTES} bytes as JSON and 8 levels deep. Replaced whole when sent.`,
     examples: [{ fav_sport_1: "tennis" }],
   }),
 };
@@ -66,9 +66,25 @@ export const ProfileUpdate = t.Object(
 );
 export type ProfileUpdate = typeof ProfileUpdate.static;
 
+export const METADATA_MAX_DEPTH = 8;
+
+/** How deeply objects and arrays nest in `value`, itself counted (iterative: no stack to overflow). */
+function nestingOf(value: unknown): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length) {
+    const [current, depth] = pending.pop()!;
+    if (typeof current !== "object" || current === null) continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /**
- * Metadata is a free object: what its schema cannot say (a plain object, not an array, and at
- * most 4 KiB as JSON) is checked here, at the edge, as a transform hook.
+ * Metadata is a free object: what its schema cannot say (a plain object, not an array, at
+ * most 4 KiB as JSON and 8 levels deep, so that no client's JSON parser chokes on a profile)
+ * is checked here, at the edge, as a transform hook.
  */
 export function checkMetadata({ body }: { body: unknown }) {
   const metadata = (body as { metadata?: unknown } | undefined)?.metadata;
@@ -77,6 +93,8 @@ export function checkMetadata({ body }: { body: unknown }) {
     throw validationError({ metadata: ["A JSON object."] });
   if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES)
     throw validationError({ metadata: [`At most ${METADATA_MAX_BYTES} bytes as JSON.`] });
+  if (nestingOf(metadata) > METADATA_MAX_DEPTH)
+    throw validationError({ metadata: [`At most ${METADATA_MAX_DEPTH} levels of objects and arrays.`] });
 }
 
 const profileResponseFields = {
