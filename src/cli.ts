@@ -25,7 +25,7 @@ Usage:
 Environment: PORT (3000), HOST (0.0.0.0), DATABASE_URL (unset: embedded PostgreSQL in DATA_DIR),
 DATA_DIR (./authd-data), JWT_SECRET (>= 32 bytes; required with DATABASE_URL), JWT_SECRET_PREVIOUS,
 JWT_ALGORITHM (HS256 | EdDSA | ES256), JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, CORS_ORIGINS,
-TRUST_PROXY, LOG_LEVEL (info), SMTP_URL (unset: mails are logged), MAIL_FROM, PUBLIC_URL (base of mailed
+TRUST_PROXY (false | true | number of proxies | addresses and CIDRs), LOG_LEVEL (info), SMTP_URL (unset: mails are logged), MAIL_FROM, PUBLIC_URL (base of mailed
 links; http://localhost:PORT), MAIL_TEMPLATES_DIR, MAIL_RETRY_BASE_SECONDS (5), COMPAT_ROUTES (all | none |
 simplejwt,v1,dj-rest-auth), PASSWORD_MEMORY_COST, PASSWORD_TIME_COST,
 MAX_BODY_BYTES, STARTUP_TIMEOUT (60), SHUTDOWN_TIMEOUT (10). Docs: http://localhost:3000/api-doc

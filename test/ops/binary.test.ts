@@ -274,6 +274,8 @@ describe(`CLI errors: one clear line and a non-zero exit (${mode})`, () => {
     ["a bad PORT", [], { PORT: "http" }, /^authd: invalid PORT "http"/],
     ["an out-of-range PORT", [], { PORT: "70000" }, /^authd: invalid PORT "70000"/],
     ["a bad LOG_LEVEL", [], { LOG_LEVEL: "loud" }, /^authd: invalid LOG_LEVEL "loud"/],
+    ["a TRUST_PROXY that is no count, boolean or address list", [], { TRUST_PROXY: "10.0.0.0/8, proxy.internal" }, /^authd: invalid TRUST_PROXY "10\.0\.0\.0\/8, proxy\.internal": "proxy\.internal" is neither an IP address nor a CIDR range/],
+    ["a TRUST_PROXY CIDR with too many bits", [], { TRUST_PROXY: "10.0.0.0/33" }, /^authd: invalid TRUST_PROXY "10\.0\.0\.0\/33"/],
     ["a JWT_SECRET under 32 bytes", [], { JWT_SECRET: "too-short" }, /^authd: invalid JWT_SECRET: must be at least 32 bytes$/],
     ["DATABASE_URL without JWT_SECRET", [], { DATABASE_URL: "postgres://u@127.0.0.1/db", JWT_SECRET: "" }, /^authd: JWT_SECRET is required when DATABASE_URL is set/],
     ["a DATABASE_URL that is not postgres", [], { DATABASE_URL: "mysql://x", JWT_SECRET: SECRET }, /^authd: invalid DATABASE_URL/],
