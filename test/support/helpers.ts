@@ -7,6 +7,7 @@ import { drizzle } from "drizzle-orm/pglite";
 import postgres from "postgres";
 import { appFor, createContext } from "../../src/app";
 import type { AppContext } from "../../src/context";
+import { parseTrustProxy } from "../../src/client-info";
 import { loadConfig } from "../../src/config";
 import { type Database, type Db, migrate, openDatabase, pgliteOptions } from "../../src/db/client";
 import * as schema from "../../src/db/schema";
@@ -151,17 +152,18 @@ const nextClientAddress = () => {
 };
 
 /**
- * Sends requests to a running authd over HTTP. The binary sits behind TRUST_PROXY=1 and each
- * request comes from an address of its own, unless it names one in X-Forwarded-For: an
- * in-process request has no address, so no per-IP limit binds it; over HTTP every request
- * would come from 127.0.0.1 and share every per-IP limit. Files that test per-IP rules name
- * their addresses, as they do in process.
+ * Sends requests to a running authd over HTTP. Behind TRUST_PROXY=N proxies (1 unless the file
+ * says otherwise) each request comes from an address of its own, unless it names one in
+ * X-Forwarded-For: an in-process request has no address, so no per-IP limit binds it; over
+ * HTTP every request would come from 127.0.0.1 and share every per-IP limit. Files that test
+ * per-IP rules name their addresses, as they do in process.
  */
-export function httpRequester(base: () => string, { forwardFor }: { forwardFor: boolean }): Requester {
+export function httpRequester(base: () => string, { proxies }: { proxies: number }): Requester {
   return async (method, path, options = {}) => {
     const headers = { ...options.headers };
-    if (forwardFor && !options.direct && !Object.keys(headers).some((name) => name.toLowerCase() === "x-forwarded-for"))
-      headers["x-forwarded-for"] = nextClientAddress();
+    // With N proxies, the client is the N-th address from the right: the inner proxies follow it.
+    if (proxies > 0 && !options.direct && !Object.keys(headers).some((name) => name.toLowerCase() === "x-forwarded-for"))
+      headers["x-forwarded-for"] = [nextClientAddress(), ...Array(proxies - 1).fill("10.255.255.254")].join(", ");
     return testResponse(await fetch(requestOf(base(), method, path, { ...options, headers })));
   };
 }
@@ -308,9 +310,13 @@ async function binaryTarget(env: Record<string, string>, log: Logger | undefined
     await dropDatabase();
     rmSync(cwd, { recursive: true, force: true });
   });
-  const forwardFor = (variables: Record<string, string>) => variables.TRUST_PROXY === "1" || variables.TRUST_PROXY === "true";
+  /** How many proxies TRUST_PROXY says are in front (0 for none, or for a list of addresses). */
+  const proxiesOf = (variables: Record<string, string>) => {
+    const trust = parseTrustProxy(variables.TRUST_PROXY ?? "");
+    return typeof trust === "object" && trust.kind === "hops" ? trust.hops : 0;
+  };
   const target: TestTarget = {
-    request: httpRequester(() => server.base, { forwardFor: forwardFor(processEnv) }),
+    request: httpRequester(() => server.base, { proxies: proxiesOf(processEnv) }),
     fetch: (path, init) => fetch(`${server.base}${path}`, { redirect: "manual", ...init }),
     listen: async () => server.base,
     async inDatabase(work) {
@@ -337,7 +343,7 @@ async function binaryTarget(env: Record<string, string>, log: Logger | undefined
       const env = { ...processEnv, ...siblingEnv, PORT: String(await freePort()) };
       const running = await start(env);
       siblings.push(running);
-      return { request: httpRequester(() => running.base, { forwardFor: forwardFor(env) }) };
+      return { request: httpRequester(() => running.base, { proxies: proxiesOf(env) }) };
     },
   };
   return extend(target, {
