@@ -1,4 +1,4 @@
-import { type Placeholder, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, type Placeholder, type SQL, sql } from "drizzle-orm";
 import { networkOf } from "./client-info";
 
 /**
@@ -15,8 +15,9 @@ const PREFIX = {
   strikes: "login:account-strikes:",
 } as const;
 
+const ACCOUNT = "u";
 /** An account as its counters name it. */
-export const accountCounterName = (userId: number) => `u${userId}`;
+export const accountCounterName = (userId: number) => `${ACCOUNT}${userId}`;
 /** An identifier that names no account (normalised: an email, a username key), as the counters name it. */
 export const unknownAccountCounterName = (kind: "email" | "username", identifier: string) => `?${kind}:${identifier}`;
 
@@ -42,6 +43,9 @@ export function loginCounterKeys(account: string, network: string): LoginCounter
 }
 
 const literal = (text: string) => sql.raw(`'${text.replaceAll("'", "''")}'`);
+
+/** `accountCounterName` in SQL, for a query that looks the account up itself: `unknown` when it finds none. */
+export const accountCounterNameSql = (userId: AnyColumn, unknown: Placeholder) => sql`coalesce(${literal(ACCOUNT)} || ${userId}, ${unknown})`;
 
 /** The same keys in SQL, for a query that finds the account itself (`account`: the counter name as an expression). */
 export const loginCounterKeysSql = (account: SQL, network: Placeholder) => ({

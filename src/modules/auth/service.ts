@@ -8,6 +8,7 @@ import type { PasswordHasher } from "../../passwords";
 import {
   type LoginCounterKeys,
   accountCounterName,
+  accountCounterNameSql,
   loginCounterKeys,
   loginCounterKeysSql,
   networkCounted,
@@ -72,8 +73,7 @@ export class AuthService {
     const networkWindow = alias(rateLimits, "network_window");
     const accountAndNetworkWindow = alias(rateLimits, "account_network_window");
     const candidate = (account: SQL, name: string) => {
-      const counter = sql`coalesce('u' || ${users.id}, ${sql.placeholder("unknownAccount")})`;
-      const keys = loginCounterKeysSql(counter, sql.placeholder("network"));
+      const keys = loginCounterKeysSql(accountCounterNameSql(users.id, sql.placeholder("unknownAccount")), sql.placeholder("network"));
       return deps.db
         .select({
           user: users,
