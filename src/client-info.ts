@@ -14,7 +14,7 @@ export interface ClientInfo {
  * X-Forwarded-For, which a proxy that appends leaves there), or proxies by address (the
  * rightmost address not among them, and only when the peer itself is one of them).
  */
-export type TrustProxy = { kind: "none" } | { kind: "hops"; hops: number } | { kind: "addresses"; trusted: BlockList; source: string };
+export type TrustProxy = { kind: "none" } | { kind: "hops"; hops: number } | { kind: "addresses"; trusted: BlockList };
 
 const MAPPED_IPV4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 
@@ -72,7 +72,7 @@ export function parseTrustProxy(raw: string): TrustProxy | string {
     if (prefix === undefined) trusted.addAddress(ip, type);
     else trusted.addSubnet(ip, prefix, type);
   }
-  return { kind: "addresses", trusted, source: raw.trim() };
+  return { kind: "addresses", trusted };
 }
 
 const isTrusted = (trusted: BlockList, ip: string) => trusted.check(ip, isIP(ip) === 4 ? "ipv4" : "ipv6");
