@@ -54,8 +54,8 @@ export const loginCounterKeysSql = (account: SQL, network: Placeholder) => ({
   account: sql`${literal(PREFIX.account)} || ${account}`,
 });
 
-/** Every counter of a user's lock-outs: across networks, and with each network. */
-export function lockoutCountersOf(userId: number): { keys: string[]; prefixes: string[] } {
+/** Every counter of a user's lock-outs: across networks, its repeats, and the prefix of each network's. */
+export function lockoutCountersOf(userId: number): { account: string; strikes: string; eachNetwork: string } {
   const account = accountCounterName(userId);
-  return { keys: [`${PREFIX.account}${account}`, `${PREFIX.strikes}${account}`], prefixes: [`${PREFIX.accountAndIp}${account}|`] };
+  return { account: `${PREFIX.account}${account}`, strikes: `${PREFIX.strikes}${account}`, eachNetwork: `${PREFIX.accountAndIp}${account}|` };
 }

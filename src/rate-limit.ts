@@ -9,7 +9,7 @@ import { ApiError } from "./errors";
 /**
  * Fixed-window counters in the database, so every instance enforces the same limit.
  * A caller reads a key's window in its own query (join on `openWindowOf`), so checking the
- * limit costs no round trip of its own, and passes it to `assertUnderLimit`.
+ * limit costs no round trip of its own, and passes it to `assertUnderLimits`.
  */
 
 export interface FailureWindow {
@@ -26,12 +26,7 @@ const tooMany = (resetAt: Date) => {
   return new ApiError("rate_limited", `Too many attempts. Try again in ${retryAfter} seconds.`, undefined, { "retry-after": String(retryAfter) });
 };
 
-/** Throws 429 with Retry-After while `window` holds `limit` or more failures; a limit of 0 is none. */
-export function assertUnderLimit(window: FailureWindow | null, limit: number): void {
-  assertUnderLimits([[window, limit]]);
-}
-
-/** Throws 429 if any window is at its limit, with the Retry-After of the one that ends last. */
+/** Throws 429 if any window holds its limit or more, with the Retry-After of the one that ends last; a limit of 0 is none. */
 export function assertUnderLimits(checks: Array<[FailureWindow | null, number]>): void {
   let latest: Date | undefined;
   for (const [window, limit] of checks) {
@@ -128,9 +123,5 @@ export class RateLimiter {
 
   private matching(keys: string[], prefixes: string[]) {
     return or(keys.length ? inArray(rateLimits.key, keys) : undefined, ...prefixes.map((prefix) => like(rateLimits.key, startingWith(prefix))))!;
-  }
-
-  async reset(key: string): Promise<void> {
-    await this.db.delete(rateLimits).where(eq(rateLimits.key, key));
   }
 }

@@ -171,26 +171,26 @@ export class AdminService {
   async lockout(id: number): Promise<typeof AdminModel.lockout.static> {
     const { rateLimiter, settings } = this.deps;
     await this.getUser(id);
-    const { keys, prefixes } = lockoutCountersOf(id);
-    const [windows, current] = await Promise.all([rateLimiter.openWindows(keys.slice(0, 1), prefixes), settings.current()]);
-    const [accountKey] = keys;
+    const counters = lockoutCountersOf(id);
+    const [windows, current] = await Promise.all([rateLimiter.openWindows([counters.account], [counters.eachNetwork]), settings.current()]);
     let lockedUntil: Date | null = null;
     let networks = 0;
     for (const [key, window] of windows) {
-      const limit = key === accountKey ? current.login_account_rate_limit : current.login_rate_limit;
-      if (key !== accountKey) networks++;
+      const acrossNetworks = key === counters.account;
+      const limit = acrossNetworks ? current.login_account_rate_limit : current.login_rate_limit;
+      if (!acrossNetworks) networks++;
       if (limit > 0 && window.count >= limit && (!lockedUntil || window.resetAt > lockedUntil)) lockedUntil = window.resetAt;
     }
-    return { locked_until: lockedUntil?.toISOString() ?? null, failures: windows.get(accountKey!)?.count ?? 0, networks_with_failures: networks };
+    return { locked_until: lockedUntil?.toISOString() ?? null, failures: windows.get(counters.account)?.count ?? 0, networks_with_failures: networks };
   }
 
   /** Ends a user's login lock-outs and failure counts (every network), and forgets the repeats; audited. */
   async liftLockout(id: number, actor: Actor): Promise<void> {
     const { db, rateLimiter, audit } = this.deps;
     const before = await this.lockout(id);
-    const { keys, prefixes } = lockoutCountersOf(id);
+    const counters = lockoutCountersOf(id);
     await db.transaction(async (tx) => {
-      await rateLimiter.clear(keys, prefixes, tx);
+      await rateLimiter.clear([counters.account, counters.strikes], [counters.eachNetwork], tx);
       await audit.record({ actorId: actor.id, action: "user.lockout.lift", target: `user:${id}`, before: { ...before }, after: null, ip: actor.ip }, tx);
     });
   }

@@ -162,7 +162,7 @@ export class AuthService {
     if (await this.mustVerifyFirst(user, settings.require_email_verification))
       throw new ApiError("email_not_verified", "Verify your email address before logging in.");
     // The owner's own slips from this network are forgiven; the counts across accounts and across networks stay.
-    if (candidate!.accountAndNetwork) await this.deps.rateLimiter.reset(keys.accountAndIp);
+    if (candidate!.accountAndNetwork) await this.deps.rateLimiter.clear([keys.accountAndIp]);
 
     const refreshToken = newOpaqueToken();
     const sessionId = await sessions.start({
